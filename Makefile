@@ -1,0 +1,45 @@
+# Developer and CI entry points. `make demo` and `make test` are the two commands the README starts with.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UPSTREAM ?= spec/replicate-openapi.json
+
+.PHONY: setup update-spec spec-diff generate check-generated lint typecheck check-install test clean
+
+setup: $(VENV)/.installed
+
+# Reinstall when the dependencies change; the editable install picks up source changes by itself.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+update-spec: setup
+	$(BIN)/python -m tools.spectool update --upstream $(UPSTREAM) --out openapi.yaml
+
+spec-diff: setup
+	$(BIN)/python -m tools.spectool diff --upstream $(UPSTREAM) --spec openapi.yaml
+
+generate: setup
+	$(BIN)/python -m tools.generate
+
+check-generated: setup
+	$(BIN)/python -m tools.generate --check
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	$(BIN)/mypy replicate_ext tools tests
+	cd generated && ../$(BIN)/mypy --strict --config-file /dev/null replicate_api
+
+# Build the distribution and install it into a fresh virtual environment, then import both packages.
+check-install: setup
+	$(BIN)/python tools/check_install.py
+
+test: lint typecheck spec-diff check-generated check-install
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) build dist .mypy_cache .ruff_cache .pytest_cache

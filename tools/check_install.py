@@ -1,0 +1,37 @@
+"""Build the wheel, install it with its dependencies into a fresh virtual environment, and import it there.
+
+This is what a user's `pip install replicate-ext` does; it catches packaging mistakes (a package left out of
+the wheel, a dependency missing from pyproject.toml) that the editable development install hides.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHECK = "import replicate_api, replicate_ext; from replicate_api.api.predictions import predictions_get; print('ok')"
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory(prefix="replicate-ext-install-") as tmp:
+        dist, env = Path(tmp) / "dist", Path(tmp) / "env"
+        subprocess.run(
+            [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", dist, ROOT],
+            check=True,
+        )
+        wheels = list(dist.glob("*.whl"))
+        venv.create(env, with_pip=True)
+        python = env / "bin" / "python"
+        subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *wheels], check=True)
+        # Run from the temporary folder so that nothing is imported from the source tree by accident.
+        out = subprocess.run([python, "-c", CHECK], cwd=tmp, check=True, capture_output=True, text=True)
+        print(f"installed {wheels[0].name} into a fresh environment: import {out.stdout.strip()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
