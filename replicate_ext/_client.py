@@ -1,0 +1,355 @@
+"""`Client`: configuration, the HTTP connections, and the resource namespaces."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import weakref
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import httpx
+
+from ._config import NOT_GIVEN, NotGiven, normalize_base_url, poll_interval_from_env, to_timeout, token_from_env
+from ._exceptions import ConfigurationError
+from ._http import Call, Flow, Requester, drive_async, drive_sync
+from ._retry import RetryPolicy
+from ._version import __version__
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from ._accounts import Accounts
+    from ._collections import Collections
+    from ._deployments import Deployments
+    from ._files import Files
+    from ._hardware import HardwareNamespace
+    from ._models import Models
+    from ._predictions import Predictions
+    from ._run import Ref
+    from ._search import SearchResults
+    from ._stream import ServerSentEvent
+    from ._trainings import Trainings
+    from ._webhooks import Webhooks
+
+__all__ = ["Client"]
+
+T = TypeVar("T")
+
+USER_AGENT = f"replicate-ext/{__version__}"
+
+# Keep as many idle connections as may be open, so that a burst of requests reuses connections instead of
+# closing and reopening them (httpx's default keeps only 20 of 100).
+DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100, keepalive_expiry=30.0)
+
+
+class Client:
+    """A client for Replicate's API, usable from sync and async code alike.
+
+    Args:
+        api_token: The API token. Defaults to the `REPLICATE_API_TOKEN` environment variable, read when the first
+            request needs it (so it may be set after import).
+        base_url: The API's base URL, with or without the trailing `/v1`. Defaults to `REPLICATE_BASE_URL`, then
+            `https://api.replicate.com/v1`.
+        timeout: Seconds, an `httpx.Timeout`, or None for no timeout. The default connects within 5 s and
+            waits up to 30 s for each read, write or free connection; creates sent with `Prefer: wait=N` wait
+            N + 5 s for their answer.
+        retry: A `RetryPolicy` (the default retries transient failures up to 5 times) or `NO_RETRIES`.
+        poll_interval: Seconds between polls while waiting for a prediction; defaults to
+            `REPLICATE_POLL_INTERVAL`, then 0.2.
+        headers: Extra headers for every API request.
+        **httpx_kwargs: Passed to the `httpx.Client` and `httpx.AsyncClient` this client creates (for example
+            `transport=`, `proxy=`, `verify=`, `limits=`).
+
+    The HTTP connections are opened on first use and reused; close them with `close()` / `aclose()` or use the
+    client as a context manager (`with Client() as client:` or `async with Client() as client:`).
+
+    Example::
+
+        client = replicate_ext.Client(api_token="r8_...")
+        output = client.run("black-forest-labs/flux-schnell", input={"prompt": "a red fox"})
+    """
+
+    def __init__(
+        self,
+        api_token: str | None = None,
+        *,
+        base_url: str | httpx.URL | None = None,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
+        retry: RetryPolicy | NotGiven = NOT_GIVEN,
+        poll_interval: float | None = None,
+        headers: Mapping[str, str] | None = None,
+        **httpx_kwargs: Any,
+    ) -> None:
+        if api_token is not None and (not isinstance(api_token, str) or not api_token.strip()):
+            raise ConfigurationError("api_token must be a non-empty string (or None to use REPLICATE_API_TOKEN).")
+        if poll_interval is not None and (not isinstance(poll_interval, int | float) or poll_interval < 0):
+            raise ConfigurationError(f"poll_interval must be zero or more seconds, got {poll_interval!r}.")
+        if not isinstance(retry, RetryPolicy | NotGiven):
+            raise ConfigurationError(f"retry must be a RetryPolicy (or NO_RETRIES), got {retry!r}.")
+        self._api_token = api_token.strip() if api_token else None
+        self._base_url_option = base_url
+        self._base_url: httpx.URL | None = normalize_base_url(base_url) if base_url is not None else None
+        self._poll_interval = poll_interval
+        self._httpx_kwargs = dict(httpx_kwargs)
+        request_headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+        for key, value in (headers or {}).items():
+            if key.lower() == "authorization":
+                raise ConfigurationError("Pass the token as api_token=..., not as an Authorization header.")
+            request_headers[key] = value
+        self._requester = Requester(
+            base_url=self._resolve_base_url,
+            token=self._resolve_token,
+            headers=request_headers,
+            timeout=to_timeout(timeout),
+            retry=retry if isinstance(retry, RetryPolicy) else RetryPolicy(),
+        )
+        self._sync_http: httpx.Client | None = None
+        self._async_http: httpx.AsyncClient | None = None
+        self._async_loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
+        self._sync_download: httpx.Client | None = None
+        self._async_download: httpx.AsyncClient | None = None
+        self._async_download_loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
+        self._schemas: dict[str, dict[str, Any] | None] = {}
+
+    # -- configuration ----------------------------------------------------------------------------------------
+
+    def _resolve_token(self) -> str | None:
+        if self._api_token is None:
+            self._api_token = token_from_env()
+        return self._api_token
+
+    def _resolve_base_url(self) -> httpx.URL:
+        if self._base_url is None:
+            self._base_url = normalize_base_url(None)
+        return self._base_url
+
+    @property
+    def base_url(self) -> str:
+        """The API base URL requests go to (always ending in `/v1/`)."""
+        return str(self._resolve_base_url())
+
+    @property
+    def timeout(self) -> httpx.Timeout:
+        return self._requester.timeout
+
+    @property
+    def retry(self) -> RetryPolicy:
+        return self._requester.retry
+
+    @property
+    def poll_interval(self) -> float:
+        if self._poll_interval is None:
+            self._poll_interval = poll_interval_from_env()
+        return self._poll_interval
+
+    def __repr__(self) -> str:
+        base = self._base_url or self._base_url_option or "(REPLICATE_BASE_URL or default)"
+        return f"<replicate_ext.Client base_url={str(base)!r}>"
+
+    # -- resources --------------------------------------------------------------------------------------------
+
+    @functools.cached_property
+    def models(self) -> Models:
+        """Models, their versions, and predictions of official models. See `Models`."""
+        from ._models import Models
+
+        return Models(self)
+
+    @functools.cached_property
+    def predictions(self) -> Predictions:
+        """Create, get, list and cancel predictions. See `Predictions`."""
+        from ._predictions import Predictions
+
+        return Predictions(self)
+
+    @functools.cached_property
+    def trainings(self) -> Trainings:
+        """Create, get, list and cancel trainings. See `Trainings`."""
+        from ._trainings import Trainings
+
+        return Trainings(self)
+
+    @functools.cached_property
+    def deployments(self) -> Deployments:
+        """Deployments and their predictions. See `Deployments`."""
+        from ._deployments import Deployments
+
+        return Deployments(self)
+
+    @functools.cached_property
+    def files(self) -> Files:
+        """Upload, list, get, download and delete files. See `Files`."""
+        from ._files import Files
+
+        return Files(self)
+
+    @functools.cached_property
+    def collections(self) -> Collections:
+        """Curated collections of models. See `Collections`."""
+        from ._collections import Collections
+
+        return Collections(self)
+
+    @functools.cached_property
+    def hardware(self) -> HardwareNamespace:
+        """The hardware models can run on. See `HardwareNamespace`."""
+        from ._hardware import HardwareNamespace
+
+        return HardwareNamespace(self)
+
+    @functools.cached_property
+    def accounts(self) -> Accounts:
+        """The account the token belongs to. See `Accounts`."""
+        from ._accounts import Accounts
+
+        return Accounts(self)
+
+    @functools.cached_property
+    def webhooks(self) -> Webhooks:
+        """The webhook signing secret and signature validation. See `Webhooks`."""
+        from ._webhooks import Webhooks
+
+        return Webhooks(self)
+
+    # -- running models ---------------------------------------------------------------------------------------
+
+    def run(self, ref: Ref, input: Mapping[str, Any] | None = None, **params: Any) -> Any:
+        """Run a model and return its output. See `replicate_ext.run` for the parameters."""
+        from ._run import run
+
+        return run(self, ref, input, **params)
+
+    async def async_run(self, ref: Ref, input: Mapping[str, Any] | None = None, **params: Any) -> Any:
+        """Like `run`, for async code."""
+        from ._run import async_run
+
+        return await async_run(self, ref, input, **params)
+
+    def stream(self, ref: Ref, input: Mapping[str, Any] | None = None, **params: Any) -> Iterator[ServerSentEvent]:
+        """Run a model and yield its output events as they come. See `replicate_ext.stream`."""
+        from ._run import stream
+
+        return stream(self, ref, input, **params)
+
+    def async_stream(self, ref: Ref, input: Mapping[str, Any] | None = None, **params: Any) -> Any:
+        """Like `stream`, for async code: an async iterator of events."""
+        from ._run import async_stream
+
+        return async_stream(self, ref, input, **params)
+
+    def search(self, query: str, limit: int | None = None) -> SearchResults:
+        """Search models, collections and documentation pages (`GET /v1/search`, at most `limit` of each, 1-50)."""
+        from ._search import search_call
+
+        return self._request(search_call(self, query, limit))
+
+    async def async_search(self, query: str, limit: int | None = None) -> SearchResults:
+        """Like `search`, for async code."""
+        from ._search import search_call
+
+        return await self._arequest(search_call(self, query, limit))
+
+    # -- sending ----------------------------------------------------------------------------------------------
+
+    def _http(self) -> httpx.Client:
+        if self._sync_http is None:
+            self._sync_http = httpx.Client(**self._connection_options())
+        return self._sync_http
+
+    def _ahttp(self) -> httpx.AsyncClient:
+        # An httpx.AsyncClient belongs to the event loop it first ran in; a new loop (asyncio.run called again)
+        # gets a new one instead of failing with "Event loop is closed".
+        loop = _running_loop()
+        if self._async_http is None or (self._async_loop is not None and self._async_loop() is not loop):
+            self._async_http = httpx.AsyncClient(**self._connection_options())
+            self._async_loop = weakref.ref(loop) if loop is not None else None
+        return self._async_http
+
+    def _download_http(self) -> httpx.Client:
+        """A separate connection pool for file outputs on other hosts: never any API credentials on it."""
+        if self._sync_download is None:
+            self._sync_download = httpx.Client(**self._connection_options(download=True))
+        return self._sync_download
+
+    def _download_ahttp(self) -> httpx.AsyncClient:
+        loop = _running_loop()
+        stale = self._async_download_loop is not None and self._async_download_loop() is not loop
+        if self._async_download is None or stale:
+            self._async_download = httpx.AsyncClient(**self._connection_options(download=True))
+            self._async_download_loop = weakref.ref(loop) if loop is not None else None
+        return self._async_download
+
+    def _connection_options(self, download: bool = False) -> dict[str, Any]:
+        options: dict[str, Any] = {"limits": DEFAULT_LIMITS, "timeout": self._requester.timeout}
+        if download:
+            options["follow_redirects"] = True
+            options["headers"] = {"User-Agent": USER_AGENT}
+        options.update(self._httpx_kwargs)
+        return options
+
+    def _request(self, call: Call[T]) -> T:
+        return drive_sync(self._requester.call(call), self._http())
+
+    async def _arequest(self, call: Call[T]) -> T:
+        return await drive_async(self._requester.call(call), self._ahttp())
+
+    def _drive(self, flow: Flow[T]) -> T:
+        return drive_sync(flow, self._http())
+
+    async def _adrive(self, flow: Flow[T]) -> T:
+        return await drive_async(flow, self._ahttp())
+
+    # -- lifecycle --------------------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the client's sync connections (async ones are closed by `aclose`)."""
+        for http in (self._sync_http, self._sync_download):
+            if http is not None:
+                http.close()
+        self._sync_http = self._sync_download = None
+
+    async def aclose(self) -> None:
+        """Close every connection of the client, sync and async."""
+        self.close()
+        for http in (self._async_http, self._async_download):
+            if http is not None:
+                await http.aclose()
+        self._async_http = self._async_download = None
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Client:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    # Without asyncio imported there is no running loop; importing it here would slow down `import replicate_ext`.
+    module = sys.modules.get("asyncio")
+    if module is None:
+        return None
+    try:
+        loop: asyncio.AbstractEventLoop = module.get_running_loop()
+    except RuntimeError:
+        return None
+    return loop
+
+
+def json_parser(from_dict: Callable[[dict[str, Any]], T]) -> Callable[[httpx.Response], T]:
+    """Parse a JSON object answer with a generated model's `from_dict`."""
+
+    def parse(response: httpx.Response) -> T:
+        data = json.loads(response.content)
+        if not isinstance(data, dict):
+            raise TypeError(f"expected a JSON object, got {type(data).__name__}")
+        return from_dict(data)
+
+    return parse

@@ -1,0 +1,450 @@
+"""Models: the `Model` object and the `models` namespace (with `versions`, `predictions`, `examples`, `readme`)."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Literal
+
+from ._exceptions import InvalidArgumentError
+from ._http import Call
+from ._identifier import parse_model_name
+from ._pagination import Page, page_call
+from ._predictions import CreateOptions, FileEncodingStrategy, Prediction, Target, _given, create_flow
+from ._versions import Version, Versions
+
+if TYPE_CHECKING:
+    from replicate_api.models import Model as ApiModel
+    from replicate_api.models import PaginatedModels, PaginatedPredictions
+
+    from ._client import Client
+
+__all__ = ["Model", "Models", "ModelsExamples", "ModelsPredictions", "ModelsReadme"]
+
+_MODEL_FIELDS = (
+    "url", "owner", "name", "description", "visibility", "github_url", "paper_url", "license_url", "run_count",
+    "cover_image_url", "default_example", "latest_version", "is_official",
+)  # fmt: skip
+
+
+class Model:
+    """A model on Replicate: its metadata, latest version and default example."""
+
+    url: str | None
+    owner: str
+    name: str
+    description: str | None
+    visibility: str | None
+    """"public" or "private"."""
+    github_url: str | None
+    paper_url: str | None
+    license_url: str | None
+    run_count: int | None
+    cover_image_url: str | None
+    default_example: Prediction | None
+    latest_version: Version | None
+    is_official: bool | None
+
+    def __init__(self, client: Client | None = None, **fields: Any) -> None:
+        self._client = client
+        for name in _MODEL_FIELDS:
+            setattr(self, name, fields.pop(name, None))
+        self.extra: dict[str, Any] = fields
+        """Members the API sent that this class does not know."""
+
+    @classmethod
+    def _from_api(cls, data: ApiModel, client: Client | None) -> Model:
+        model = f"{_given(data.owner)}/{_given(data.name)}"
+        latest = _given(data.latest_version)
+        example = _given(data.default_example)
+        return cls(
+            client,
+            url=_given(data.url),
+            owner=_given(data.owner) or "",
+            name=_given(data.name) or "",
+            description=_given(data.description),
+            visibility=_given(data.visibility),
+            github_url=_given(data.github_url),
+            paper_url=_given(data.paper_url),
+            license_url=_given(data.license_url),
+            run_count=_given(data.run_count),
+            cover_image_url=_given(data.cover_image_url),
+            default_example=Prediction._from_api(example, client) if example is not None else None,
+            latest_version=Version._from_api(latest, model, client) if latest is not None else None,
+            is_official=_given(data.is_official),
+            **data.additional_properties,
+        )
+
+    @property
+    def id(self) -> str:
+        """The model's name as `owner/name`."""
+        return f"{self.owner}/{self.name}"
+
+    @property
+    def versions(self) -> Versions:
+        """The model's versions: `model.versions.list()`, `.get(id)`, `.delete(id)`."""
+        if self._client is None:
+            raise InvalidArgumentError("This model is not attached to a client; get it through a Client.")
+        return Versions(self._client, self.owner, self.name)
+
+    def __repr__(self) -> str:
+        return f"Model(id={self.id!r}, visibility={self.visibility!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Model) and self.to_dict() == other.to_dict()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {name: getattr(self, name) for name in _MODEL_FIELDS}
+        for key in ("default_example", "latest_version"):
+            if data[key] is not None:
+                data[key] = data[key].to_dict()
+        return data | self.extra
+
+
+def model_name(value: str | Model | tuple[str, str], *args: str) -> tuple[str, str]:
+    """Accept `"owner/name"`, `("owner", "name")`, `owner, name` or a `Model`."""
+    if args:
+        if len(args) != 1 or not isinstance(value, str):
+            raise InvalidArgumentError("Pass a model as 'owner/name' or as two arguments (owner, name).")
+        return value, args[0]
+    if isinstance(value, Model):
+        return value.owner, value.name
+    if isinstance(value, tuple) and len(value) == 2 and all(isinstance(part, str) for part in value):
+        return value[0], value[1]
+    if isinstance(value, str):
+        return parse_model_name(value)
+    raise InvalidArgumentError(f"A model is 'owner/name', (owner, name) or a Model; got {value!r}.")
+
+
+class Models:
+    """The `models` namespace: `get`, `list`, `search`, `create`, `update`, `delete`, and per-model helpers."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+        self.predictions = ModelsPredictions(client)
+        """Create predictions of a model's latest (or official) version: `models.predictions.create(...)`."""
+        self.examples = ModelsExamples(client)
+        """A model's example predictions: `models.examples.list("owner/name")`."""
+        self.readme = ModelsReadme(client)
+        """A model's README: `models.readme.get("owner/name")`."""
+
+    def _model_call(self, operation: str, kwargs: Mapping[str, Any], idempotent: bool = True) -> Call[Model]:
+        from replicate_api.models import Model as ApiModelModel
+
+        from ._client import json_parser
+
+        parse = json_parser(ApiModelModel.from_dict)
+        client = self._client
+        return Call(operation, kwargs, lambda r: Model._from_api(parse(r), client), idempotent=idempotent)
+
+    def _page(self, operation: str, kwargs: Mapping[str, Any]) -> Call[Page[Model]]:
+        from replicate_api.models import PaginatedModels as ApiPaginatedModels
+
+        client = self._client
+
+        def convert(page: PaginatedModels) -> Page[Model]:
+            results = [Model._from_api(item, client) for item in _given(page.results) or []]
+            return Page(results, _given(page.next_), _given(page.previous))
+
+        return page_call(operation, kwargs, ApiPaginatedModels.from_dict, convert, client)
+
+    def _get_call(self, owner: str, name: str) -> Call[Model]:
+        from replicate_api.api.models import models_get
+
+        return self._model_call("models.get", models_get._get_kwargs(owner, name))
+
+    def _list_call(
+        self,
+        cursor: str | None,
+        sort_by: Literal["model_created_at", "latest_version_created_at"] | None,
+        sort_direction: Literal["asc", "desc"] | None,
+    ) -> Call[Page[Model]]:
+        from replicate_api.api.models import models_list
+        from replicate_api.types import UNSET
+
+        if cursor is not None:
+            return self._page("models.list", {"method": "get", "url": cursor})
+        if sort_by not in (None, "model_created_at", "latest_version_created_at"):
+            raise InvalidArgumentError("sort_by must be 'model_created_at' or 'latest_version_created_at'.")
+        if sort_direction not in (None, "asc", "desc"):
+            raise InvalidArgumentError("sort_direction must be 'asc' or 'desc'.")
+        kwargs = models_list._get_kwargs(sort_by=sort_by or UNSET, sort_direction=sort_direction or UNSET)
+        return self._page("models.list", kwargs)
+
+    def _search_call(self, query: str, cursor: str | None) -> Call[Page[Model]]:
+        # QUERY /v1/models: an HTTP method OpenAPI cannot describe, so nothing is generated for it; openapi.yaml
+        # keeps its description under `x-query-operations`. The body is the query as plain text.
+        if not isinstance(query, str) or not query.strip():
+            raise InvalidArgumentError("search needs a non-empty query string.")
+        kwargs = {
+            "method": "QUERY",
+            "url": cursor or "/models",
+            "content": query.encode("utf-8"),
+            "headers": {"Content-Type": "text/plain; charset=utf-8"},
+        }
+        return self._page("models.search", kwargs)
+
+    def _create_call(self, owner: str, name: str, fields: dict[str, Any]) -> Call[Model]:
+        from replicate_api.api.models import models_create
+        from replicate_api.models import ModelCreateRequest
+
+        visibility = fields.get("visibility")
+        if visibility not in ("public", "private"):
+            raise InvalidArgumentError(f"visibility must be 'public' or 'private', got {visibility!r}.")
+        if not isinstance(fields.get("hardware"), str) or not fields["hardware"]:
+            raise InvalidArgumentError("hardware must be a hardware SKU such as 'cpu' (see client.hardware.list()).")
+        body = ModelCreateRequest(owner=owner, name=name, **{k: v for k, v in fields.items() if v is not None})
+        return self._model_call("models.create", models_create._get_kwargs(body=body), idempotent=False)
+
+    def _update_call(self, owner: str, name: str, fields: dict[str, Any]) -> Call[Model]:
+        from replicate_api.api.models import models_update
+        from replicate_api.models import ModelUpdateRequest
+
+        given = {k: v for k, v in fields.items() if v is not None}
+        if not given:
+            raise InvalidArgumentError(f"update needs at least one field to change: {', '.join(fields)}.")
+        body = ModelUpdateRequest(**given)
+        return self._model_call("models.update", models_update._get_kwargs(owner, name, body=body))
+
+    def _delete_call(self, owner: str, name: str) -> Call[None]:
+        from replicate_api.api.models import models_delete
+
+        return Call("models.delete", models_delete._get_kwargs(owner, name), lambda r: None, expects="nothing")
+
+    # -- public -----------------------------------------------------------------------------------------------
+
+    def get(self, key: str | tuple[str, str], name: str | None = None) -> Model:
+        """Get a model: `models.get("owner/name")` or `models.get("owner", "name")`."""
+        owner, model = model_name(key, *([name] if name is not None else []))
+        return self._client._request(self._get_call(owner, model))
+
+    async def async_get(self, key: str | tuple[str, str], name: str | None = None) -> Model:
+        """Like `get`, for async code."""
+        owner, model = model_name(key, *([name] if name is not None else []))
+        return await self._client._arequest(self._get_call(owner, model))
+
+    def list(
+        self,
+        cursor: str | None = None,
+        *,
+        sort_by: Literal["model_created_at", "latest_version_created_at"] | None = None,
+        sort_direction: Literal["asc", "desc"] | None = None,
+    ) -> Page[Model]:
+        """List public models, one page at a time (pass `page.next` as `cursor` for the next one)."""
+        return self._client._request(self._list_call(cursor, sort_by, sort_direction))
+
+    async def async_list(
+        self,
+        cursor: str | None = None,
+        *,
+        sort_by: Literal["model_created_at", "latest_version_created_at"] | None = None,
+        sort_direction: Literal["asc", "desc"] | None = None,
+    ) -> Page[Model]:
+        """Like `list`, for async code."""
+        return await self._client._arequest(self._list_call(cursor, sort_by, sort_direction))
+
+    def search(self, query: str, cursor: str | None = None) -> Page[Model]:
+        """Search public models by text: `models.search("text-to-image")`."""
+        return self._client._request(self._search_call(query, cursor))
+
+    async def async_search(self, query: str, cursor: str | None = None) -> Page[Model]:
+        """Like `search`, for async code."""
+        return await self._client._arequest(self._search_call(query, cursor))
+
+    def create(
+        self,
+        owner: str,
+        name: str,
+        *,
+        visibility: Literal["public", "private"],
+        hardware: str,
+        description: str | None = None,
+        github_url: str | None = None,
+        paper_url: str | None = None,
+        license_url: str | None = None,
+        cover_image_url: str | None = None,
+    ) -> Model:
+        """Create a model (without versions: push one with Cog, or train into it)."""
+        fields = {
+            "visibility": visibility, "hardware": hardware, "description": description, "github_url": github_url,
+            "paper_url": paper_url, "license_url": license_url, "cover_image_url": cover_image_url,
+        }  # fmt: skip
+        return self._client._request(self._create_call(owner, name, fields))
+
+    async def async_create(
+        self,
+        owner: str,
+        name: str,
+        *,
+        visibility: Literal["public", "private"],
+        hardware: str,
+        description: str | None = None,
+        github_url: str | None = None,
+        paper_url: str | None = None,
+        license_url: str | None = None,
+        cover_image_url: str | None = None,
+    ) -> Model:
+        """Like `create`, for async code."""
+        fields = {
+            "visibility": visibility, "hardware": hardware, "description": description, "github_url": github_url,
+            "paper_url": paper_url, "license_url": license_url, "cover_image_url": cover_image_url,
+        }  # fmt: skip
+        return await self._client._arequest(self._create_call(owner, name, fields))
+
+    def update(
+        self,
+        key: str | tuple[str, str] | Model,
+        *,
+        description: str | None = None,
+        github_url: str | None = None,
+        paper_url: str | None = None,
+        license_url: str | None = None,
+        readme: str | None = None,
+        weights_url: str | None = None,
+    ) -> Model:
+        """Change a model's metadata; only the fields passed change."""
+        owner, name = model_name(key)
+        fields = {
+            "description": description, "github_url": github_url, "paper_url": paper_url,
+            "license_url": license_url, "readme": readme, "weights_url": weights_url,
+        }  # fmt: skip
+        return self._client._request(self._update_call(owner, name, fields))
+
+    async def async_update(
+        self,
+        key: str | tuple[str, str] | Model,
+        *,
+        description: str | None = None,
+        github_url: str | None = None,
+        paper_url: str | None = None,
+        license_url: str | None = None,
+        readme: str | None = None,
+        weights_url: str | None = None,
+    ) -> Model:
+        """Like `update`, for async code."""
+        owner, name = model_name(key)
+        fields = {
+            "description": description, "github_url": github_url, "paper_url": paper_url,
+            "license_url": license_url, "readme": readme, "weights_url": weights_url,
+        }  # fmt: skip
+        return await self._client._arequest(self._update_call(owner, name, fields))
+
+    def delete(self, key: str | tuple[str, str] | Model) -> None:
+        """Delete a model (the API only allows it for a private model with no versions)."""
+        self._client._request(self._delete_call(*model_name(key)))
+
+    async def async_delete(self, key: str | tuple[str, str] | Model) -> None:
+        """Like `delete`, for async code."""
+        await self._client._arequest(self._delete_call(*model_name(key)))
+
+
+class ModelsPredictions:
+    """`models.predictions.create(model=..., input=...)`: run a model's latest or official version."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    def create(
+        self,
+        model: str | tuple[str, str] | Model,
+        input: Mapping[str, Any] | None = None,
+        *,
+        wait: bool | int = False,
+        stream: bool | None = None,
+        webhook: str | None = None,
+        webhook_completed: str | None = None,
+        webhook_events_filter: Iterable[str] | None = None,
+        cancel_after: str | float | datetime.timedelta | None = None,
+        file_encoding_strategy: FileEncodingStrategy | None = None,
+    ) -> Prediction:
+        """Create a prediction of a model (not a specific version). See `Predictions.create` for the options."""
+        owner, name = model_name(model)
+        options = CreateOptions.build(
+            wait=wait, stream=stream, webhook=webhook, webhook_completed=webhook_completed,
+            webhook_events_filter=webhook_events_filter, cancel_after=cancel_after,
+            file_encoding_strategy=file_encoding_strategy,
+        )  # fmt: skip
+        flow = create_flow(self._client, Target("model", owner, name), _checked_input(input), options)
+        return self._client._drive(flow)
+
+    async def async_create(
+        self,
+        model: str | tuple[str, str] | Model,
+        input: Mapping[str, Any] | None = None,
+        *,
+        wait: bool | int = False,
+        stream: bool | None = None,
+        webhook: str | None = None,
+        webhook_completed: str | None = None,
+        webhook_events_filter: Iterable[str] | None = None,
+        cancel_after: str | float | datetime.timedelta | None = None,
+        file_encoding_strategy: FileEncodingStrategy | None = None,
+    ) -> Prediction:
+        """Like `create`, for async code."""
+        owner, name = model_name(model)
+        options = CreateOptions.build(
+            wait=wait, stream=stream, webhook=webhook, webhook_completed=webhook_completed,
+            webhook_events_filter=webhook_events_filter, cancel_after=cancel_after,
+            file_encoding_strategy=file_encoding_strategy,
+        )  # fmt: skip
+        flow = create_flow(self._client, Target("model", owner, name), _checked_input(input), options)
+        return await self._client._adrive(flow)
+
+
+def _checked_input(input: Any) -> Mapping[str, Any] | None:
+    if input is not None and not isinstance(input, Mapping):
+        raise InvalidArgumentError(f"input must be a mapping of input names to values, got {type(input).__name__}.")
+    return input
+
+
+class ModelsExamples:
+    """`models.examples.list("owner/name")`: the example predictions shown on a model's page."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    def _call(self, model: str | tuple[str, str] | Model, cursor: str | None) -> Call[Page[Prediction]]:
+        from replicate_api.api.models import models_examples_list
+        from replicate_api.models import PaginatedPredictions as ApiPaginatedPredictions
+
+        client = self._client
+
+        def convert(page: PaginatedPredictions) -> Page[Prediction]:
+            results = [Prediction._from_api(item, client) for item in _given(page.results) or []]
+            return Page(results, _given(page.next_), _given(page.previous))
+
+        kwargs: Mapping[str, Any] = (
+            {"method": "get", "url": cursor} if cursor else models_examples_list._get_kwargs(*model_name(model))
+        )
+        return page_call("models.examples.list", kwargs, ApiPaginatedPredictions.from_dict, convert, client)
+
+    def list(self, model: str | tuple[str, str] | Model, cursor: str | None = None) -> Page[Prediction]:
+        """One page of the model's examples."""
+        return self._client._request(self._call(model, cursor))
+
+    async def async_list(self, model: str | tuple[str, str] | Model, cursor: str | None = None) -> Page[Prediction]:
+        """Like `list`, for async code."""
+        return await self._client._arequest(self._call(model, cursor))
+
+
+class ModelsReadme:
+    """`models.readme.get("owner/name")`: a model's README, as Markdown text."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    def _call(self, model: str | tuple[str, str] | Model) -> Call[str]:
+        from replicate_api.api.models import models_readme_get
+
+        kwargs = models_readme_get._get_kwargs(*model_name(model))
+        return Call("models.readme.get", kwargs, lambda r: r.text, expects="text")
+
+    def get(self, model: str | tuple[str, str] | Model) -> str:
+        """The README's Markdown."""
+        return self._client._request(self._call(model))
+
+    async def async_get(self, model: str | tuple[str, str] | Model) -> str:
+        """Like `get`, for async code."""
+        return await self._client._arequest(self._call(model))

@@ -1,0 +1,800 @@
+"""Predictions: the `Prediction` object, the `predictions` namespace, and creating and waiting for them."""
+
+from __future__ import annotations
+
+import datetime
+import math
+import re
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
+
+from ._config import wait_timeout
+from ._exceptions import InvalidArgumentError, ModelError, PredictionCanceledError, PredictionTimeoutError
+from ._http import Call, Flow, Sleep
+from ._identifier import ModelRef, parse_ref
+from ._pagination import Page, page_call
+
+if TYPE_CHECKING:
+    from replicate_api.models import Prediction as ApiPrediction
+
+    from ._client import Client
+    from ._models import Model
+    from ._stream import ServerSentEvent
+    from ._versions import Version
+
+__all__ = [
+    "TERMINAL_STATUSES",
+    "CreateOptions",
+    "Prediction",
+    "Predictions",
+    "Progress",
+    "Target",
+]
+
+
+class _Waitable(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def done(self) -> bool: ...
+
+
+W = TypeVar("W", bound=_Waitable)
+
+# Statuses after which a prediction never changes again. `aborted` is newer than the others.
+TERMINAL_STATUSES = frozenset({"succeeded", "failed", "canceled", "aborted"})
+WEBHOOK_EVENTS = ("start", "output", "logs", "completed")
+FileEncodingStrategy = Literal["auto", "url", "base64"]
+
+# A tqdm progress bar line, such as ` 45%|████▌     | 45/100 [00:01<00:02, 28.1it/s]`.
+_PROGRESS_LINE = re.compile(r"^\s*(?P<percentage>\d+)%\s*\|.+?\|\s*(?P<current>\d+)/(?P<total>\d+)")
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a prediction has got, read from the last tqdm-style progress line in its logs."""
+
+    percentage: float
+    """From 0.0 to 1.0."""
+    current: int
+    total: int
+
+    @classmethod
+    def parse(cls, logs: str | None) -> Progress | None:
+        """The progress of the last progress line in `logs`, or None when there is none."""
+        if not logs:
+            return None
+        for line in reversed(logs.replace("\r", "\n").split("\n")):
+            match = _PROGRESS_LINE.match(line)
+            if match:
+                return cls(int(match["percentage"]) / 100.0, int(match["current"]), int(match["total"]))
+        return None
+
+
+def _iso(value: Any) -> str | None:
+    if not isinstance(value, datetime.datetime):
+        return None
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _given(value: Any) -> Any:
+    from replicate_api.types import Unset
+
+    return None if isinstance(value, Unset) else value
+
+
+class Prediction:
+    """A prediction: one run of a model, and its state when last fetched.
+
+    `output` has file URLs turned into `FileOutput`s (strings that can also `read()` and `save()` the file);
+    `raw_output` is the output exactly as the API sent it.
+    """
+
+    id: str
+    model: str
+    """The model, as `owner/name`."""
+    version: str
+    """The version id (or "hidden" for models that do not show it)."""
+    status: str
+    """starting, processing, succeeded, failed, canceled (or a status added to the API later)."""
+    input: dict[str, Any] | None
+    logs: str | None
+    error: str | None
+    metrics: dict[str, Any] | None
+    created_at: str | None
+    started_at: str | None
+    completed_at: str | None
+    urls: dict[str, str]
+    """`get`, `cancel`, and when available `stream` and `web`."""
+    deadline: str | None
+    source: str | None
+    data_removed: bool
+    deployment: str | None
+    raw_output: Any
+
+    def __init__(self, client: Client | None = None, **fields: Any) -> None:
+        self._client = client
+        self._output_cache: Any = _NOTHING
+        self.id = fields.pop("id")
+        self.model = fields.pop("model", "")
+        self.version = fields.pop("version", "")
+        self.status = fields.pop("status", "starting")
+        self.input = fields.pop("input", None)
+        self.raw_output = fields.pop("output", None)
+        self.logs = fields.pop("logs", None)
+        self.error = fields.pop("error", None)
+        self.metrics = fields.pop("metrics", None)
+        self.created_at = fields.pop("created_at", None)
+        self.started_at = fields.pop("started_at", None)
+        self.completed_at = fields.pop("completed_at", None)
+        self.urls = dict(fields.pop("urls", None) or {})
+        self.deadline = fields.pop("deadline", None)
+        self.source = fields.pop("source", None)
+        self.data_removed = bool(fields.pop("data_removed", False))
+        self.deployment = fields.pop("deployment", None)
+        self.extra: dict[str, Any] = fields
+        """Members the API sent that this class does not know."""
+
+    @classmethod
+    def _from_api(cls, data: ApiPrediction, client: Client | None) -> Prediction:
+        urls = {"get": data.urls.get, "cancel": data.urls.cancel}
+        for key in ("web", "stream"):
+            value = _given(getattr(data.urls, key))
+            if value is not None:
+                urls[key] = value
+        urls.update({k: v for k, v in data.urls.additional_properties.items() if isinstance(v, str)})
+        return cls(
+            client,
+            id=data.id,
+            model=_given(data.model) or "",
+            version=data.version,
+            status=data.status,
+            input=data.input_,
+            output=_given(data.output),
+            logs=_given(data.logs),
+            error=data.error,
+            metrics=_given(data.metrics),
+            created_at=_iso(data.created_at),
+            started_at=_iso(_given(data.started_at)),
+            completed_at=_iso(_given(data.completed_at)),
+            urls=urls,
+            deadline=_iso(_given(data.deadline)),
+            source=_given(data.source),
+            data_removed=bool(_given(data.data_removed)),
+            deployment=_given(data.deployment),
+            **data.additional_properties,
+        )
+
+    def _replace_with(self, other: Prediction) -> Prediction:
+        """Take over the state of a fresher copy of this prediction (reload, wait)."""
+        for name in _FIELDS:
+            setattr(self, name, getattr(other, name))
+        self.extra = other.extra
+        self._output_cache = _NOTHING
+        return self
+
+    # -- derived ----------------------------------------------------------------------------------------------
+
+    @property
+    def output(self) -> Any:
+        """The output, with file URLs (https:, http:, data:) as `FileOutput`s. See `raw_output`."""
+        if self._output_cache is _NOTHING:
+            from ._files import transform_output
+
+            self._output_cache = transform_output(self.raw_output, self._client)
+        return self._output_cache
+
+    @property
+    def progress(self) -> Progress | None:
+        """The progress reported by the model's last tqdm-style log line, if any."""
+        return Progress.parse(self.logs)
+
+    @property
+    def done(self) -> bool:
+        """Whether the prediction has finished (succeeded, failed, or canceled)."""
+        return self.status in TERMINAL_STATUSES
+
+    def to_dict(self) -> dict[str, Any]:
+        """The prediction as the API describes it (with the raw output)."""
+        data = {name: getattr(self, name) for name in _FIELDS}
+        data["output"] = data.pop("raw_output")
+        data.update(self.extra)
+        return data
+
+    def __repr__(self) -> str:
+        return f"Prediction(id={self.id!r}, model={self.model!r}, status={self.status!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Prediction) and self.to_dict() == other.to_dict()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the 1.x object
+
+    # -- actions ----------------------------------------------------------------------------------------------
+
+    def _bound(self) -> Client:
+        if self._client is None:
+            raise InvalidArgumentError("This prediction is not attached to a client; get it through a Client.")
+        return self._client
+
+    def reload(self) -> Prediction:
+        """Fetch the prediction's current state into this object, and return it."""
+        client = self._bound()
+        return self._replace_with(client._request(client.predictions._get_call(self.id)))
+
+    async def async_reload(self) -> Prediction:
+        """Like `reload`, for async code."""
+        client = self._bound()
+        return self._replace_with(await client._arequest(client.predictions._get_call(self.id)))
+
+    def wait(self, timeout: float | None = None, *, poll_interval: float | None = None) -> Prediction:
+        """Wait until the prediction has finished (whatever the outcome), and return it, updated in place.
+
+        It asks for the current state at once, then every `poll_interval` seconds (the client's, 0.2 s by
+        default). It does not raise when the prediction failed or was canceled: check `status`.
+
+        Args:
+            timeout: Give up after this many seconds with `PredictionTimeoutError` (the prediction keeps running).
+            poll_interval: Seconds between polls, instead of the client's.
+        """
+        client = self._bound()
+        flow = wait_flow(client, self, _deadline(timeout), poll_interval)
+        return self._replace_with(client._drive(flow))
+
+    async def async_wait(self, timeout: float | None = None, *, poll_interval: float | None = None) -> Prediction:
+        """Like `wait`, for async code."""
+        client = self._bound()
+        flow = wait_flow(client, self, _deadline(timeout), poll_interval)
+        return self._replace_with(await client._adrive(flow))
+
+    def cancel(self) -> Prediction:
+        """Ask the API to cancel the prediction; this object takes the state the API answers with."""
+        client = self._bound()
+        return self._replace_with(client._request(client.predictions._cancel_call(self.id)))
+
+    async def async_cancel(self) -> Prediction:
+        """Like `cancel`, for async code."""
+        client = self._bound()
+        return self._replace_with(await client._arequest(client.predictions._cancel_call(self.id)))
+
+    def stream(self, *, use_file_output: bool = False) -> Iterator[ServerSentEvent]:
+        """Yield the prediction's server-sent events (`output`, `logs`, ...) until it is done.
+
+        Needs a prediction with a stream URL (`urls["stream"]`). An `error` event raises `StreamError`.
+        """
+        from ._stream import stream_prediction
+
+        return stream_prediction(self._bound(), self, use_file_output=use_file_output)
+
+    def async_stream(self, *, use_file_output: bool = False) -> AsyncIterator[ServerSentEvent]:
+        """Like `stream`, for async code."""
+        from ._stream import astream_prediction
+
+        return astream_prediction(self._bound(), self, use_file_output=use_file_output)
+
+    def output_iterator(self) -> Iterator[Any]:
+        """Yield the output's items as the model produces them (new list items, each once).
+
+        For an output that is not a list, the whole output is yielded once the prediction succeeds.
+        Raises `ModelError` if the prediction fails, `PredictionCanceledError` if it is canceled.
+        """
+        client = self._bound()
+        from ._files import transform_output
+
+        seen = 0
+        while True:
+            output = self.raw_output
+            if isinstance(output, list):
+                for item in output[seen:]:
+                    yield transform_output(item, client)
+                seen = len(output)
+            if self.done:
+                break
+            time.sleep(client.poll_interval)
+            self.reload()
+        raise_for_status(self)
+        if not isinstance(self.raw_output, list) and self.raw_output is not None:
+            yield self.output
+
+    async def async_output_iterator(self) -> AsyncIterator[Any]:
+        """Like `output_iterator`, for async code."""
+        import anyio
+
+        client = self._bound()
+        from ._files import transform_output
+
+        seen = 0
+        while True:
+            output = self.raw_output
+            if isinstance(output, list):
+                for item in output[seen:]:
+                    yield transform_output(item, client)
+                seen = len(output)
+            if self.done:
+                break
+            await anyio.sleep(client.poll_interval)
+            await self.async_reload()
+        raise_for_status(self)
+        if not isinstance(self.raw_output, list) and self.raw_output is not None:
+            yield self.output
+
+
+_NOTHING: Any = object()
+_FIELDS = (
+    "id", "model", "version", "status", "input", "raw_output", "logs", "error", "metrics", "created_at",
+    "started_at", "completed_at", "urls", "deadline", "source", "data_removed", "deployment",
+)  # fmt: skip
+
+
+def raise_for_status(prediction: Prediction) -> None:
+    """Raise `ModelError` for a failed prediction and `PredictionCanceledError` for a canceled one."""
+    if prediction.status == "failed":
+        raise ModelError(prediction)
+    if prediction.status in ("canceled", "aborted"):
+        raise PredictionCanceledError(prediction)
+
+
+def _deadline(timeout: float | None) -> float | None:
+    if timeout is None:
+        return None
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout < 0 or math.isnan(timeout):
+        raise InvalidArgumentError(f"timeout must be zero or more seconds, got {timeout!r}.")
+    return time.monotonic() + timeout
+
+
+def wait_flow(
+    client: Client,
+    current: W,
+    deadline: float | None,
+    poll_interval: float | None = None,
+    get_call: Callable[[str], Call[W]] | None = None,
+) -> Flow[W]:
+    """Poll until `current` (a prediction or training) is done: at once, then every poll interval.
+
+    Raises `PredictionTimeoutError` when `deadline` (a `time.monotonic()` value) passes first.
+    """
+    interval = client.poll_interval if poll_interval is None else poll_interval
+    fetch: Callable[[str], Call[Any]] = get_call or client.predictions._get_call
+    first = True
+    while not current.done:
+        if not first:
+            pause = interval if deadline is None else min(interval, max(0.0, deadline - time.monotonic()))
+            if pause > 0:
+                yield Sleep(pause)
+        if deadline is not None and time.monotonic() >= deadline:
+            raise PredictionTimeoutError(
+                f"{type(current).__name__} {current.id} was still {current.status} when the timeout expired.",
+                current,  # type: ignore[arg-type]
+            )
+        first = False
+        current = yield from client._requester.call(fetch(current.id))
+    return current
+
+
+# -- creating -----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a prediction runs: a version (by id), a model (its latest or official version), or a deployment."""
+
+    kind: Literal["version", "model", "deployment"]
+    owner: str | None = None
+    name: str | None = None
+    version: str | None = None
+
+    @classmethod
+    def from_ref(cls, ref: ModelRef) -> Target:
+        if ref.version is not None:
+            return cls("version", ref.owner, ref.name, ref.version)
+        return cls("model", ref.owner, ref.name)
+
+
+@dataclass(frozen=True)
+class CreateOptions:
+    """The options of a prediction create, checked."""
+
+    wait: float | None = None  # seconds to hold the request (Prefer: wait=N); None sends no Prefer
+    stream: bool | None = None
+    webhook: str | None = None
+    webhook_events_filter: tuple[str, ...] | None = None
+    cancel_after: str | None = None
+    file_encoding_strategy: FileEncodingStrategy = "auto"
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        wait: bool | int | float | None = None,
+        stream: bool | None = None,
+        webhook: str | None = None,
+        webhook_completed: str | None = None,
+        webhook_events_filter: Iterable[str] | None = None,
+        cancel_after: str | int | float | datetime.timedelta | None = None,
+        file_encoding_strategy: str | None = None,
+    ) -> CreateOptions:
+        hold: float | None
+        if wait is None or wait is False:
+            hold = None
+        elif wait is True:
+            hold = 60
+        elif isinstance(wait, int | float) and 1 <= wait <= 60:
+            hold = math.ceil(wait)
+        else:
+            raise InvalidArgumentError(
+                f"wait must be True, False, or a number of seconds from 1 to 60 (the API holds a request at most "
+                f"60 s), got {wait!r}."
+            )
+        if webhook_completed is not None:
+            # replicate 1.x's `webhook_completed=url` is a webhook for the completed event only.
+            if webhook is not None and webhook != webhook_completed:
+                raise InvalidArgumentError("Pass either webhook= or webhook_completed=, not two different URLs.")
+            if webhook_events_filter is not None and set(webhook_events_filter) != {"completed"}:
+                raise InvalidArgumentError("webhook_completed= means webhook_events_filter=['completed'].")
+            webhook, webhook_events_filter = webhook_completed, ["completed"]
+        events: tuple[str, ...] | None = None
+        if webhook_events_filter is not None:
+            if isinstance(webhook_events_filter, str):
+                raise InvalidArgumentError("webhook_events_filter must be a list of events, such as ['completed'].")
+            events = tuple(webhook_events_filter)
+            unknown = [event for event in events if event not in WEBHOOK_EVENTS]
+            if unknown:
+                raise InvalidArgumentError(
+                    f"Unknown webhook events {unknown}; the events are {', '.join(WEBHOOK_EVENTS)}."
+                )
+            if webhook is None:
+                raise InvalidArgumentError("webhook_events_filter needs a webhook= URL to send the events to.")
+        if webhook is not None and not (isinstance(webhook, str) and webhook.startswith(("https://", "http://"))):
+            raise InvalidArgumentError(f"webhook must be an http(s) URL, got {webhook!r}.")
+        strategy = file_encoding_strategy or "auto"
+        if strategy not in ("auto", "url", "base64"):
+            raise InvalidArgumentError(
+                "file_encoding_strategy must be 'auto', 'url' (upload files) or 'base64' (data URIs), "
+                f"got {strategy!r}."
+            )
+        if stream is not None and not isinstance(stream, bool):
+            raise InvalidArgumentError(f"stream must be True or False, got {stream!r}.")
+        return cls(hold, stream, webhook, events, format_cancel_after(cancel_after), strategy)  # type: ignore[arg-type]
+
+
+_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$")
+
+
+def format_cancel_after(value: str | int | float | datetime.timedelta | None) -> str | None:
+    """A `Cancel-After` header value from seconds, a timedelta, or a duration string (`30s`, `5m`, `1h30m`)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime.timedelta):
+        value = value.total_seconds()
+    if isinstance(value, bool):
+        raise InvalidArgumentError(f"cancel_after must be a duration, got {value!r}.")
+    if isinstance(value, int | float):
+        if not math.isfinite(value) or value <= 0:
+            raise InvalidArgumentError(f"cancel_after must be a positive duration, got {value!r}.")
+        return f"{value:g}s"
+    if isinstance(value, str):
+        text = value.strip()
+        if re.fullmatch(r"\d+(\.\d+)?", text):
+            return f"{text}s"
+        if text and _DURATION.match(text):
+            return text
+    raise InvalidArgumentError(
+        f"cancel_after must be seconds, a timedelta, or a duration such as '30s', '5m' or '1h30m'; got {value!r}."
+    )
+
+
+def resolve_target(
+    *,
+    args: Sequence[Any],
+    model: str | Model | None,
+    version: str | Version | None,
+    deployment: str | None,
+    input: Mapping[str, Any] | None,
+) -> tuple[Target, Mapping[str, Any] | None, dict[str, Any] | None]:
+    """Work out what `predictions.create(...)` was asked to run, from its many accepted forms.
+
+    Returns the target, the input, and the version's schema when a `Version` object supplied it.
+    """
+    from ._models import Model
+    from ._versions import Version
+
+    if len(args) > 2:
+        raise InvalidArgumentError("predictions.create takes at most two positional arguments: (version, input).")
+    if args:
+        if version is not None or model is not None or deployment is not None:
+            raise InvalidArgumentError("Pass the version (or model) either positionally or by keyword, not both.")
+        version = args[0]
+        if len(args) == 2:
+            if input is not None:
+                raise InvalidArgumentError("Pass input either positionally or by keyword, not both.")
+            input = args[1]
+    given = [name for name, value in (("model", model), ("version", version), ("deployment", deployment)) if value]
+    if len(given) != 1:
+        raise InvalidArgumentError(
+            "Say what to run with exactly one of model='owner/name', version='<version id>' (or a Version), or "
+            f"deployment='owner/name'; got {', '.join(given) or 'none'}."
+        )
+    schema: dict[str, Any] | None = None
+    if deployment is not None:
+        ref = parse_ref(deployment) if isinstance(deployment, str) else None
+        if ref is None or ref.owner is None or ref.version is not None:
+            raise InvalidArgumentError(f"deployment must be 'owner/name', got {deployment!r}.")
+        target = Target("deployment", ref.owner, ref.name)
+    elif version is not None:
+        if isinstance(version, Version):
+            target = Target("version", None, None, version.id)
+            schema = version.openapi_schema
+        else:
+            parsed = parse_ref(version)
+            target = Target("version", parsed.owner, parsed.name, parsed.version) if parsed.version else None  # type: ignore[assignment]
+            if target is None:  # "owner/name" given as the version: run the model
+                target = Target.from_ref(parsed)
+    else:
+        if isinstance(model, Model):
+            target = Target("model", model.owner, model.name)
+        else:
+            parsed = parse_ref(model)  # type: ignore[arg-type]
+            target = Target.from_ref(parsed)
+    if input is not None and not isinstance(input, Mapping):
+        raise InvalidArgumentError(f"input must be a mapping of input names to values, got {type(input).__name__}.")
+    return target, input, schema
+
+
+def create_call(target: Target, input: Any, options: CreateOptions, client: Client) -> Call[ApiPrediction]:
+    """The API call that creates a prediction for `target`, with already-encoded `input`."""
+    from replicate_api.models import Prediction as ApiPredictionModel
+    from replicate_api.models import PredictionRequest, VersionPredictionRequest
+    from replicate_api.types import UNSET
+
+    from ._client import json_parser
+
+    prefer = f"wait={int(options.wait)}" if options.wait is not None else UNSET
+    cancel_after = options.cancel_after if options.cancel_after is not None else UNSET
+    common: dict[str, Any] = {"input_": input}
+    if options.webhook is not None:
+        common["webhook"] = options.webhook
+    if options.webhook_events_filter is not None:
+        common["webhook_events_filter"] = list(options.webhook_events_filter)
+    if options.stream is not None:
+        common["stream"] = options.stream
+    if target.kind == "version":
+        from replicate_api.api.predictions import predictions_create
+
+        body = VersionPredictionRequest(version=target.version or "", **common)
+        kwargs = predictions_create._get_kwargs(body=body, prefer=prefer, cancel_after=cancel_after)
+        operation = "predictions.create"
+    elif target.kind == "model":
+        from replicate_api.api.models import models_predictions_create
+
+        kwargs = models_predictions_create._get_kwargs(
+            target.owner or "", target.name or "", body=PredictionRequest(**common), prefer=prefer,
+            cancel_after=cancel_after,
+        )  # fmt: skip
+        operation = "models.predictions.create"
+    else:
+        from replicate_api.api.deployments import deployments_predictions_create
+
+        kwargs = deployments_predictions_create._get_kwargs(
+            target.owner or "", target.name or "", body=PredictionRequest(**common), prefer=prefer,
+            cancel_after=cancel_after,
+        )  # fmt: skip
+        operation = "deployments.predictions.create"
+    timeout = wait_timeout(client.timeout, options.wait) if options.wait is not None else None
+    return Call(operation, kwargs, json_parser(ApiPredictionModel.from_dict), idempotent=False, timeout=timeout)
+
+
+def create_flow(
+    client: Client, target: Target, input: Mapping[str, Any] | None, options: CreateOptions
+) -> Flow[Prediction]:
+    """Encode the input's files, then create the prediction."""
+    from ._files import encode_input_flow
+
+    encoded = yield from encode_input_flow(client, input or {}, options.file_encoding_strategy)
+    data = yield from client._requester.call(create_call(target, encoded, options, client))
+    return Prediction._from_api(data, client)
+
+
+class Predictions:
+    """The `predictions` namespace: `create`, `get`, `list`, `cancel` (and their `async_` forms)."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    def _get_call(self, id: str) -> Call[Prediction]:
+        from replicate_api.api.predictions import predictions_get
+        from replicate_api.models import Prediction as ApiPredictionModel
+
+        from ._client import json_parser
+
+        _check_id(id, "prediction")
+        parse = json_parser(ApiPredictionModel.from_dict)
+        client = self._client
+        return Call(
+            "predictions.get", predictions_get._get_kwargs(id), lambda r: Prediction._from_api(parse(r), client)
+        )
+
+    def _cancel_call(self, id: str) -> Call[Prediction]:
+        from replicate_api.api.predictions import predictions_cancel
+        from replicate_api.models import Prediction as ApiPredictionModel
+
+        from ._client import json_parser
+
+        _check_id(id, "prediction")
+        parse = json_parser(ApiPredictionModel.from_dict)
+        client = self._client
+        return Call(
+            "predictions.cancel",
+            predictions_cancel._get_kwargs(id),
+            lambda r: Prediction._from_api(parse(r), client),
+            idempotent=True,  # canceling twice is harmless
+        )
+
+    def _list_call(
+        self,
+        cursor: str | None,
+        created_after: datetime.datetime | str | None,
+        created_before: datetime.datetime | str | None,
+    ) -> Call[Page[Prediction]]:
+        from replicate_api.api.predictions import predictions_list
+        from replicate_api.models import PaginatedPredictions
+        from replicate_api.types import UNSET
+
+        client = self._client
+
+        def convert(page: PaginatedPredictions) -> Page[Prediction]:
+            results = [Prediction._from_api(item, client) for item in _given(page.results) or []]
+            return Page(results, _given(page.next_), _given(page.previous))
+
+        if cursor is not None:
+            if created_after is not None or created_before is not None:
+                raise InvalidArgumentError("A cursor already carries its filters; pass either a cursor or filters.")
+            kwargs: dict[str, Any] = {"method": "get", "url": cursor}
+        else:
+            kwargs = predictions_list._get_kwargs(
+                created_after=_to_datetime(created_after, "created_after") or UNSET,
+                created_before=_to_datetime(created_before, "created_before") or UNSET,
+            )
+        return page_call("predictions.list", kwargs, PaginatedPredictions.from_dict, convert, client)
+
+    # -- create -----------------------------------------------------------------------------------------------
+
+    def create(
+        self,
+        *args: Any,
+        model: str | Model | None = None,
+        version: str | Version | None = None,
+        deployment: str | None = None,
+        input: Mapping[str, Any] | None = None,
+        wait: bool | int = False,
+        stream: bool | None = None,
+        webhook: str | None = None,
+        webhook_completed: str | None = None,
+        webhook_events_filter: Iterable[str] | None = None,
+        cancel_after: str | float | datetime.timedelta | None = None,
+        file_encoding_strategy: FileEncodingStrategy | None = None,
+    ) -> Prediction:
+        """Create a prediction and return it (usually still `starting`; see `wait`).
+
+        Say what to run with one of:
+
+        - `version`: a version id, `owner/name:version`, or a `Version` (also the first positional argument);
+        - `model`: `owner/name` or a `Model`, to run its latest version (or an official model);
+        - `deployment`: `owner/name` of a deployment.
+
+        Args:
+            input: The model's inputs. Local files (`pathlib.Path`, open binary files, bytes) anywhere in it are
+                uploaded, or sent inline as data URIs (see `file_encoding_strategy`).
+            wait: Hold the request until the prediction finishes, up to 60 s (True) or this many seconds.
+            stream: Ask for a stream URL (models that stream get one anyway).
+            webhook: A URL to POST the prediction to as it changes; `webhook_events_filter` picks the events
+                ("start", "output", "logs", "completed"). `webhook_completed=url` is the 1.x shorthand for
+                "completed" only.
+            cancel_after: Cancel the prediction if it runs longer than this (seconds, a timedelta, or "5m").
+            file_encoding_strategy: "auto" (default: files up to 256 KiB inline as data URIs, larger ones
+                uploaded), "url" (always upload) or "base64" (always inline).
+
+        Example::
+
+            prediction = replicate.predictions.create(model="owner/name", input={"prompt": "hello"})
+            prediction.wait()
+        """
+        target, inputs, _ = resolve_target(args=args, model=model, version=version, deployment=deployment, input=input)
+        options = CreateOptions.build(
+            wait=wait, stream=stream, webhook=webhook, webhook_completed=webhook_completed,
+            webhook_events_filter=webhook_events_filter, cancel_after=cancel_after,
+            file_encoding_strategy=file_encoding_strategy,
+        )  # fmt: skip
+        return self._client._drive(create_flow(self._client, target, inputs, options))
+
+    async def async_create(
+        self,
+        *args: Any,
+        model: str | Model | None = None,
+        version: str | Version | None = None,
+        deployment: str | None = None,
+        input: Mapping[str, Any] | None = None,
+        wait: bool | int = False,
+        stream: bool | None = None,
+        webhook: str | None = None,
+        webhook_completed: str | None = None,
+        webhook_events_filter: Iterable[str] | None = None,
+        cancel_after: str | float | datetime.timedelta | None = None,
+        file_encoding_strategy: FileEncodingStrategy | None = None,
+    ) -> Prediction:
+        """Like `create`, for async code."""
+        target, inputs, _ = resolve_target(args=args, model=model, version=version, deployment=deployment, input=input)
+        options = CreateOptions.build(
+            wait=wait, stream=stream, webhook=webhook, webhook_completed=webhook_completed,
+            webhook_events_filter=webhook_events_filter, cancel_after=cancel_after,
+            file_encoding_strategy=file_encoding_strategy,
+        )  # fmt: skip
+        return await self._client._adrive(create_flow(self._client, target, inputs, options))
+
+    # -- read -------------------------------------------------------------------------------------------------
+
+    def get(self, id: str) -> Prediction:
+        """Get a prediction by id."""
+        return self._client._request(self._get_call(id))
+
+    async def async_get(self, id: str) -> Prediction:
+        """Like `get`, for async code."""
+        return await self._client._arequest(self._get_call(id))
+
+    def list(
+        self,
+        cursor: str | None = None,
+        *,
+        created_after: datetime.datetime | str | None = None,
+        created_before: datetime.datetime | str | None = None,
+    ) -> Page[Prediction]:
+        """List predictions, newest first, one page at a time.
+
+        Args:
+            cursor: The `next` (or `previous`) URL of a page, to get that page.
+            created_after, created_before: Only predictions created in this window (datetimes or ISO 8601).
+
+        Use `replicate_ext.paginate(client.predictions.list)` to walk every page.
+        """
+        return self._client._request(self._list_call(cursor, created_after, created_before))
+
+    async def async_list(
+        self,
+        cursor: str | None = None,
+        *,
+        created_after: datetime.datetime | str | None = None,
+        created_before: datetime.datetime | str | None = None,
+    ) -> Page[Prediction]:
+        """Like `list`, for async code."""
+        return await self._client._arequest(self._list_call(cursor, created_after, created_before))
+
+    def cancel(self, id: str) -> Prediction:
+        """Cancel a prediction by id; returns its state after the request."""
+        return self._client._request(self._cancel_call(id))
+
+    async def async_cancel(self, id: str) -> Prediction:
+        """Like `cancel`, for async code."""
+        return await self._client._arequest(self._cancel_call(id))
+
+
+def _check_id(value: Any, what: str) -> None:
+    if not isinstance(value, str) or not value or "/" in value:
+        raise InvalidArgumentError(f"A {what} id must be a non-empty string without '/', got {value!r}.")
+
+
+def _to_datetime(value: datetime.datetime | str | None, name: str) -> datetime.datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.datetime.fromisoformat(value)
+        except ValueError:
+            raise InvalidArgumentError(f"{name} must be a datetime or an ISO 8601 string, got {value!r}.") from None
+    if not isinstance(value, datetime.datetime):
+        raise InvalidArgumentError(f"{name} must be a datetime or an ISO 8601 string, got {value!r}.")
+    if value.tzinfo is None:
+        raise InvalidArgumentError(f"{name} must say its time zone (for example datetime.now(timezone.utc)).")
+    return value

@@ -1,0 +1,290 @@
+"""`run()` and `stream()`: create a prediction, wait for it, and hand back its output."""
+
+from __future__ import annotations
+
+import datetime
+import math
+import time
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from ._exceptions import InvalidArgumentError, PredictionTimeoutError, ReplicateException
+from ._http import Flow
+from ._identifier import parse_ref
+from ._predictions import (
+    CreateOptions,
+    FileEncodingStrategy,
+    Prediction,
+    Target,
+    create_flow,
+    raise_for_status,
+    wait_flow,
+)
+
+if TYPE_CHECKING:
+    from ._client import Client
+    from ._models import Model
+    from ._stream import ServerSentEvent
+    from ._versions import Version
+
+__all__ = ["async_run", "async_stream", "run", "stream"]
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    Ref: TypeAlias = "str | Model | Version"
+
+
+class _Tracker:
+    """Remembers the prediction a run created, so that an interrupted run can cancel it."""
+
+    prediction: Prediction | None = None
+
+
+def target_of(ref: Any) -> tuple[Target, dict[str, Any] | None]:
+    """What to run for a `run()` reference, and the version's schema when it is already known."""
+    from ._models import Model
+    from ._versions import Version
+
+    if isinstance(ref, Version):
+        owner, _, name = (ref.model or "").partition("/")
+        return Target("version", owner or None, name or None, ref.id), ref.openapi_schema
+    if isinstance(ref, Model):
+        return Target("model", ref.owner, ref.name), None
+    return Target.from_ref(parse_ref(ref)), None
+
+
+def _options(params: dict[str, Any], wait: bool | int, deadline: float | None) -> CreateOptions:
+    hold: bool | int | float = wait
+    if deadline is not None and wait is not False:
+        seconds = 60 if wait is True else wait
+        hold = max(1, min(seconds, math.ceil(deadline - time.monotonic())))
+    return CreateOptions.build(wait=hold, **params)
+
+
+def run_flow(
+    client: Client,
+    ref: Any,
+    input: Mapping[str, Any] | None,
+    *,
+    wait: bool | int,
+    use_file_output: bool,
+    timeout: float | None,
+    params: dict[str, Any],
+    tracker: _Tracker,
+) -> Flow[Any]:
+    if input is not None and not isinstance(input, Mapping):
+        raise InvalidArgumentError(f"input must be a mapping of input names to values, got {type(input).__name__}.")
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0):
+        raise InvalidArgumentError(f"timeout must be a positive number of seconds, got {timeout!r}.")
+    deadline = time.monotonic() + timeout if timeout is not None else None
+    target, schema = target_of(ref)
+    options = _options(params, wait, deadline)
+    prediction = yield from create_flow(client, target, input, options)
+    tracker.prediction = prediction
+    try:
+        prediction = yield from wait_flow(client, prediction, deadline)
+    except PredictionTimeoutError as exc:
+        # The run owned this prediction and nobody will collect it: stop it rather than pay for it.
+        try:
+            exc.prediction = yield from client._requester.call(client.predictions._cancel_call(prediction.id))
+        except ReplicateException:
+            pass
+        raise
+    tracker.prediction = prediction
+    raise_for_status(prediction)
+    output = prediction.raw_output
+    if isinstance(output, list):
+        if schema is None:
+            schema = yield from version_schema_flow(client, prediction)
+        if is_iterator_output(schema):
+            return iter(prediction.output if use_file_output else output)
+    return prediction.output if use_file_output else output
+
+
+def version_schema_flow(client: Client, prediction: Prediction) -> Flow[dict[str, Any] | None]:
+    """The OpenAPI schema of a prediction's version (cached per client), or None when it cannot be known."""
+    version, model = prediction.version, prediction.model
+    if version in client._schemas:
+        return client._schemas[version]
+    schema: dict[str, Any] | None = None
+    if version and version != "hidden" and "/" in model:
+        from ._versions import Versions
+
+        owner, name = model.split("/", 1)
+        try:
+            found = yield from client._requester.call(Versions(client, owner, name)._get_call(version))
+            schema = found.openapi_schema
+        except ReplicateException:
+            schema = None
+    if len(client._schemas) > 256:
+        client._schemas.clear()
+    client._schemas[version] = schema
+    return schema
+
+
+def is_iterator_output(schema: Mapping[str, Any] | None) -> bool:
+    """Whether a version's schema (Cog's layout) says its output is produced piece by piece."""
+    if not schema:
+        return False
+    output = schema.get("components", {}).get("schemas", {}).get("Output", {})
+    return (
+        isinstance(output, Mapping) and output.get("type") == "array" and output.get("x-cog-array-type") == "iterator"
+    )
+
+
+def run(
+    client: Client,
+    ref: Any,
+    input: Mapping[str, Any] | None = None,
+    *,
+    wait: bool | int = True,
+    use_file_output: bool = True,
+    timeout: float | None = None,
+    file_encoding_strategy: FileEncodingStrategy | None = None,
+    webhook: str | None = None,
+    webhook_completed: str | None = None,
+    webhook_events_filter: Iterable[str] | None = None,
+    cancel_after: str | float | datetime.timedelta | None = None,
+    stream: bool | None = None,
+) -> Any:
+    """Run a model and return its output once the prediction has finished.
+
+    Args:
+        ref: What to run: `owner/name` (the latest or official version), `owner/name:version`, a 64-character
+            version id, a `Model` or a `Version`.
+        input: The model's inputs. Local files (`pathlib.Path`, open binary files, bytes) are uploaded or
+            inlined (see `file_encoding_strategy`).
+        wait: True holds the create request up to 60 s (`Prefer: wait`), or a number of seconds (1-60); False
+            creates it without holding. Either way `run` waits until the prediction finishes: when it outlives
+            the hold, it polls at once and then every `poll_interval` (0.2 s by default).
+        use_file_output: Return file URLs as `FileOutput`s (False: plain strings).
+        timeout: Give up after this many seconds: the prediction is canceled and `PredictionTimeoutError` raised.
+        file_encoding_strategy, webhook, webhook_completed, webhook_events_filter, cancel_after, stream: As for
+            `predictions.create`.
+
+    Returns:
+        The output. When the version's schema says the output is an iterator (streamed tokens, for example), an
+        iterator over its items.
+
+    Raises:
+        ModelError: The prediction failed (`.prediction` has its `error` and `logs`).
+        PredictionCanceledError: It was canceled.
+        PredictionTimeoutError: `timeout` expired.
+    """
+    tracker = _Tracker()
+    params = _create_params(
+        file_encoding_strategy, webhook, webhook_completed, webhook_events_filter, cancel_after, stream
+    )
+    flow = run_flow(
+        client, ref, input, wait=wait, use_file_output=use_file_output, timeout=timeout, params=params, tracker=tracker
+    )
+    try:
+        return client._drive(flow)
+    except KeyboardInterrupt:
+        _cancel_quietly(client, tracker)
+        raise
+
+
+async def async_run(
+    client: Client,
+    ref: Any,
+    input: Mapping[str, Any] | None = None,
+    *,
+    wait: bool | int = True,
+    use_file_output: bool = True,
+    timeout: float | None = None,
+    file_encoding_strategy: FileEncodingStrategy | None = None,
+    webhook: str | None = None,
+    webhook_completed: str | None = None,
+    webhook_events_filter: Iterable[str] | None = None,
+    cancel_after: str | float | datetime.timedelta | None = None,
+    stream: bool | None = None,
+) -> Any:
+    """Like `run`, for async code. If the task running it is cancelled, the prediction is canceled too."""
+    import anyio
+
+    tracker = _Tracker()
+    params = _create_params(
+        file_encoding_strategy, webhook, webhook_completed, webhook_events_filter, cancel_after, stream
+    )
+    flow = run_flow(
+        client, ref, input, wait=wait, use_file_output=use_file_output, timeout=timeout, params=params, tracker=tracker
+    )
+    try:
+        return await client._adrive(flow)
+    except anyio.get_cancelled_exc_class():
+        prediction = tracker.prediction
+        if prediction is not None and not prediction.done:
+            with anyio.CancelScope(shield=True), anyio.move_on_after(10):
+                try:
+                    await client._arequest(client.predictions._cancel_call(prediction.id))
+                except ReplicateException:
+                    pass
+        raise
+
+
+def _create_params(
+    file_encoding_strategy: str | None,
+    webhook: str | None,
+    webhook_completed: str | None,
+    webhook_events_filter: Iterable[str] | None,
+    cancel_after: str | float | datetime.timedelta | None,
+    stream: bool | None,
+) -> dict[str, Any]:
+    return {
+        "file_encoding_strategy": file_encoding_strategy,
+        "webhook": webhook,
+        "webhook_completed": webhook_completed,
+        "webhook_events_filter": webhook_events_filter,
+        "cancel_after": cancel_after,
+        "stream": stream,
+    }
+
+
+def _cancel_quietly(client: Client, tracker: _Tracker) -> None:
+    prediction = tracker.prediction
+    if prediction is not None and not prediction.done:
+        try:
+            client._request(client.predictions._cancel_call(prediction.id))
+        except ReplicateException:
+            pass
+
+
+def stream(
+    client: Client,
+    ref: Any,
+    input: Mapping[str, Any] | None = None,
+    *,
+    use_file_output: bool = False,
+    **params: Any,
+) -> Iterator[ServerSentEvent]:
+    """Run a model and yield its server-sent events (`output` chunks, and `logs`) as they happen.
+
+    `str(event)` is the text of an output event, so `for event in stream(...): print(event, end="")` prints
+    the output as it is generated. Other parameters are those of `predictions.create`.
+    """
+    from ._stream import stream_prediction
+
+    target, _ = target_of(ref)
+    options = CreateOptions.build(stream=True, **params)
+    prediction = client._drive(create_flow(client, target, input, options))
+    return stream_prediction(client, prediction, use_file_output=use_file_output)
+
+
+async def async_stream(
+    client: Client,
+    ref: Any,
+    input: Mapping[str, Any] | None = None,
+    *,
+    use_file_output: bool = False,
+    **params: Any,
+) -> AsyncIterator[ServerSentEvent]:
+    """Like `stream`, for async code: `async for event in async_stream(...)`."""
+    from ._stream import astream_prediction
+
+    target, _ = target_of(ref)
+    options = CreateOptions.build(stream=True, **params)
+    prediction = await client._adrive(create_flow(client, target, input, options))
+    async for event in astream_prediction(client, prediction, use_file_output=use_file_output):
+        yield event

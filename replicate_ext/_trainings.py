@@ -1,0 +1,303 @@
+"""Trainings: the `Training` object and the `trainings` namespace."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from ._exceptions import InvalidArgumentError
+from ._http import Call, Flow
+from ._identifier import parse_model_name, parse_ref
+from ._pagination import Page, page_call
+from ._predictions import TERMINAL_STATUSES, CreateOptions, FileEncodingStrategy, _deadline, _given, _iso, wait_flow
+
+if TYPE_CHECKING:
+    from replicate_api.models import PaginatedTrainings
+    from replicate_api.models import Training as ApiTraining
+
+    from ._client import Client
+    from ._models import Model
+    from ._versions import Version
+
+__all__ = ["Training", "Trainings"]
+
+_TRAINING_FIELDS = (
+    "id", "model", "version", "status", "input", "output", "logs", "error", "metrics", "created_at", "started_at",
+    "completed_at", "urls", "source",
+)  # fmt: skip
+
+
+class Training:
+    """A training: a run of a trainer that makes a new version of a destination model.
+
+    When it succeeds, `output` is `{"version": "owner/name:<new version id>", "weights": <url or None>}`.
+    """
+
+    id: str
+    model: str | None
+    version: str | None
+    status: str
+    input: dict[str, Any] | None
+    output: dict[str, Any] | None
+    logs: str | None
+    error: str | None
+    metrics: dict[str, Any] | None
+    created_at: str | None
+    started_at: str | None
+    completed_at: str | None
+    urls: dict[str, str]
+    source: str | None
+
+    def __init__(self, client: Client | None = None, **fields: Any) -> None:
+        self._client = client
+        for name in _TRAINING_FIELDS:
+            setattr(self, name, fields.pop(name, None))
+        self.status = self.status or "starting"
+        self.urls = dict(self.urls or {})
+        self.extra: dict[str, Any] = fields
+
+    @classmethod
+    def _from_api(cls, data: ApiTraining, client: Client | None) -> Training:
+        urls_data = _given(data.urls)
+        urls: dict[str, str] = {}
+        if urls_data is not None:
+            urls = {k: v for k, v in (("get", _given(urls_data.get)), ("cancel", _given(urls_data.cancel))) if v}
+            urls.update({k: v for k, v in urls_data.additional_properties.items() if isinstance(v, str)})
+        output = _given(data.output)
+        return cls(
+            client,
+            id=_given(data.id) or "",
+            model=_given(data.model),
+            version=_given(data.version),
+            status=_given(data.status) or "starting",
+            input=_given(data.input_),
+            output=output.to_dict() if output is not None else None,
+            logs=_given(data.logs),
+            error=_given(data.error),
+            metrics=_given(data.metrics),
+            created_at=_iso(_given(data.created_at)),
+            started_at=_iso(_given(data.started_at)),
+            completed_at=_iso(_given(data.completed_at)),
+            urls=urls,
+            source=_given(data.source),
+            **data.additional_properties,
+        )
+
+    @property
+    def done(self) -> bool:
+        """Whether the training has finished (succeeded, failed, or canceled)."""
+        return self.status in TERMINAL_STATUSES
+
+    def _replace_with(self, other: Training) -> Training:
+        for name in _TRAINING_FIELDS:
+            setattr(self, name, getattr(other, name))
+        self.extra = other.extra
+        return self
+
+    def _bound(self) -> Client:
+        if self._client is None:
+            raise InvalidArgumentError("This training is not attached to a client; get it through a Client.")
+        return self._client
+
+    def reload(self) -> Training:
+        """Fetch the training's current state into this object, and return it."""
+        client = self._bound()
+        return self._replace_with(client._request(client.trainings._get_call(self.id)))
+
+    async def async_reload(self) -> Training:
+        """Like `reload`, for async code."""
+        client = self._bound()
+        return self._replace_with(await client._arequest(client.trainings._get_call(self.id)))
+
+    def wait(self, timeout: float | None = None, *, poll_interval: float | None = None) -> Training:
+        """Wait until the training has finished, and return it, updated in place (see `Prediction.wait`)."""
+        client = self._bound()
+        flow = wait_flow(client, self, _deadline(timeout), poll_interval, client.trainings._get_call)
+        return self._replace_with(client._drive(flow))
+
+    async def async_wait(self, timeout: float | None = None, *, poll_interval: float | None = None) -> Training:
+        """Like `wait`, for async code."""
+        client = self._bound()
+        flow = wait_flow(client, self, _deadline(timeout), poll_interval, client.trainings._get_call)
+        return self._replace_with(await client._adrive(flow))
+
+    def cancel(self) -> Training:
+        """Ask the API to cancel the training; this object takes the state the API answers with."""
+        client = self._bound()
+        return self._replace_with(client._request(client.trainings._cancel_call(self.id)))
+
+    async def async_cancel(self) -> Training:
+        """Like `cancel`, for async code."""
+        client = self._bound()
+        return self._replace_with(await client._arequest(client.trainings._cancel_call(self.id)))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in _TRAINING_FIELDS} | self.extra
+
+    def __repr__(self) -> str:
+        return f"Training(id={self.id!r}, model={self.model!r}, status={self.status!r})"
+
+
+class Trainings:
+    """The `trainings` namespace: `create`, `get`, `list`, `cancel` (and their `async_` forms)."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    def _training_call(self, operation: str, kwargs: Mapping[str, Any], idempotent: bool = True) -> Call[Training]:
+        from replicate_api.models import Training as ApiTrainingModel
+
+        from ._client import json_parser
+
+        parse = json_parser(ApiTrainingModel.from_dict)
+        client = self._client
+        return Call(operation, kwargs, lambda r: Training._from_api(parse(r), client), idempotent=idempotent)
+
+    def _get_call(self, id: str) -> Call[Training]:
+        from replicate_api.api.trainings import trainings_get
+
+        return self._training_call("trainings.get", trainings_get._get_kwargs(_training_id(id)))
+
+    def _cancel_call(self, id: str) -> Call[Training]:
+        from replicate_api.api.trainings import trainings_cancel
+
+        return self._training_call("trainings.cancel", trainings_cancel._get_kwargs(_training_id(id)))
+
+    def _list_call(self, cursor: str | None) -> Call[Page[Training]]:
+        from replicate_api.api.trainings import trainings_list
+        from replicate_api.models import PaginatedTrainings as ApiPaginatedTrainings
+
+        client = self._client
+
+        def convert(page: PaginatedTrainings) -> Page[Training]:
+            results = [Training._from_api(item, client) for item in _given(page.results) or []]
+            return Page(results, _given(page.next_), _given(page.previous))
+
+        kwargs: Mapping[str, Any] = {"method": "get", "url": cursor} if cursor else trainings_list._get_kwargs()
+        return page_call("trainings.list", kwargs, ApiPaginatedTrainings.from_dict, convert, client)
+
+    def _create_flow(
+        self,
+        args: tuple[Any, ...],
+        model: str | tuple[str, str] | Model | None,
+        version: str | Version | None,
+        input: Mapping[str, Any] | None,
+        destination: str | Model | None,
+        options: CreateOptions,
+    ) -> Flow[Training]:
+        from replicate_api.api.trainings import trainings_create
+        from replicate_api.models import TrainingRequest
+
+        from ._files import encode_input_flow
+        from ._models import Model, model_name
+        from ._versions import Version
+
+        if args:
+            # 1.x shorthand: create("owner/name:version", input, destination)
+            if model is not None or version is not None or len(args) > 3:
+                raise InvalidArgumentError(
+                    "Call trainings.create('owner/name:version', input, destination) or with model=, version=."
+                )
+            ref = parse_ref(args[0])
+            if ref.owner is None or ref.version is None:
+                raise InvalidArgumentError(f"{args[0]!r} must be 'owner/name:version' to name the trainer.")
+            owner, name, version_id = ref.owner, ref.name or "", ref.version
+            if len(args) > 1:
+                input = args[1]
+            if len(args) > 2:
+                destination = args[2]
+        else:
+            if model is None or version is None:
+                raise InvalidArgumentError("Name the trainer with model='owner/name' and version='<version id>'.")
+            owner, name = model_name(model)
+            version_id = version.id if isinstance(version, Version) else version
+        if isinstance(destination, Model):
+            destination = destination.id
+        if not isinstance(destination, str):
+            raise InvalidArgumentError("destination must be the 'owner/name' of the model to push the new version to.")
+        parse_model_name(destination, "destination model")
+        if input is not None and not isinstance(input, Mapping):
+            raise InvalidArgumentError(f"input must be a mapping, got {type(input).__name__}.")
+        encoded = yield from encode_input_flow(self._client, input or {}, options.file_encoding_strategy)
+        body: dict[str, Any] = {"destination": destination, "input_": encoded}
+        if options.webhook is not None:
+            body["webhook"] = options.webhook
+        if options.webhook_events_filter is not None:
+            body["webhook_events_filter"] = list(options.webhook_events_filter)
+        kwargs = trainings_create._get_kwargs(owner, name, version_id, body=TrainingRequest(**body))
+        return (yield from self._client._requester.call(self._training_call("trainings.create", kwargs, False)))
+
+    def create(
+        self,
+        *args: Any,
+        model: str | tuple[str, str] | Model | None = None,
+        version: str | Version | None = None,
+        input: Mapping[str, Any] | None = None,
+        destination: str | Model | None = None,
+        webhook: str | None = None,
+        webhook_completed: str | None = None,
+        webhook_events_filter: Iterable[str] | None = None,
+        file_encoding_strategy: FileEncodingStrategy | None = None,
+    ) -> Training:
+        """Start a training of a trainer version; the result is pushed as a new version of `destination`.
+
+        Either `create("owner/name:version", input, destination)` or
+        `create(model="owner/name", version="<id>", input={...}, destination="you/new-model")`.
+        Files in `input` are uploaded or inlined as for predictions.
+        """
+        options = CreateOptions.build(
+            webhook=webhook, webhook_completed=webhook_completed, webhook_events_filter=webhook_events_filter,
+            file_encoding_strategy=file_encoding_strategy,
+        )  # fmt: skip
+        return self._client._drive(self._create_flow(args, model, version, input, destination, options))
+
+    async def async_create(
+        self,
+        *args: Any,
+        model: str | tuple[str, str] | Model | None = None,
+        version: str | Version | None = None,
+        input: Mapping[str, Any] | None = None,
+        destination: str | Model | None = None,
+        webhook: str | None = None,
+        webhook_completed: str | None = None,
+        webhook_events_filter: Iterable[str] | None = None,
+        file_encoding_strategy: FileEncodingStrategy | None = None,
+    ) -> Training:
+        """Like `create`, for async code."""
+        options = CreateOptions.build(
+            webhook=webhook, webhook_completed=webhook_completed, webhook_events_filter=webhook_events_filter,
+            file_encoding_strategy=file_encoding_strategy,
+        )  # fmt: skip
+        return await self._client._adrive(self._create_flow(args, model, version, input, destination, options))
+
+    def get(self, id: str) -> Training:
+        """Get a training by id."""
+        return self._client._request(self._get_call(id))
+
+    async def async_get(self, id: str) -> Training:
+        """Like `get`, for async code."""
+        return await self._client._arequest(self._get_call(id))
+
+    def list(self, cursor: str | None = None) -> Page[Training]:
+        """List trainings, one page at a time (pass `page.next` as `cursor`)."""
+        return self._client._request(self._list_call(cursor))
+
+    async def async_list(self, cursor: str | None = None) -> Page[Training]:
+        """Like `list`, for async code."""
+        return await self._client._arequest(self._list_call(cursor))
+
+    def cancel(self, id: str) -> Training:
+        """Cancel a training by id."""
+        return self._client._request(self._cancel_call(id))
+
+    async def async_cancel(self, id: str) -> Training:
+        """Like `cancel`, for async code."""
+        return await self._client._arequest(self._cancel_call(id))
+
+
+def _training_id(value: Any) -> str:
+    if isinstance(value, Training):
+        return value.id
+    if not isinstance(value, str) or not value or "/" in value:
+        raise InvalidArgumentError(f"A training id is a non-empty string without '/', got {value!r}.")
+    return value

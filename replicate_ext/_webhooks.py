@@ -1,0 +1,227 @@
+"""Webhooks: the default signing secret, and checking that a delivery really comes from Replicate.
+
+Deliveries are signed the Standard Webhooks way (https://www.standardwebhooks.com): the headers `webhook-id`,
+`webhook-timestamp` (Unix seconds) and `webhook-signature` (space-separated `v1,<base64>` entries), where each
+signature is the base64 HMAC-SHA256 of `"{id}.{timestamp}.{body}"`, keyed with the base64-decoded part of the
+`whsec_...` secret. `validate` accepts a delivery when any `v1` entry matches (so a rotated key keeps working),
+compares in constant time, and rejects timestamps more than `tolerance` seconds from now (replays).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from ._exceptions import (
+    InvalidSecretKeyError,
+    InvalidSignatureError,
+    InvalidTimestampError,
+    MissingWebhookBodyError,
+    MissingWebhookHeaderError,
+)
+from ._http import Call
+
+if TYPE_CHECKING:
+    from ._client import Client
+
+__all__ = ["DEFAULT_TOLERANCE", "WebhookSigningSecret", "Webhooks", "validate_webhook"]
+
+DEFAULT_TOLERANCE = 300  # seconds, as the Standard Webhooks libraries use
+
+
+class WebhookSigningSecret:
+    """The secret deliveries are signed with. Its repr hides the key."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def __repr__(self) -> str:
+        return "WebhookSigningSecret(key='whsec_***')"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, WebhookSigningSecret) and hmac.compare_digest(self.key, other.key)
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+
+def _secret_bytes(secret: str | WebhookSigningSecret) -> bytes:
+    key = secret.key if isinstance(secret, WebhookSigningSecret) else secret
+    if not isinstance(key, str) or not key:
+        raise InvalidSecretKeyError("The webhook secret must be a non-empty string such as 'whsec_...'.")
+    encoded = key[len("whsec_") :] if key.startswith("whsec_") else key
+    try:
+        decoded = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        decoded = b""
+    if not decoded:
+        raise InvalidSecretKeyError(
+            "The webhook secret is not a 'whsec_' key followed by base64; copy it from "
+            "webhooks.default.secret() exactly."
+        )
+    return decoded
+
+
+def _header(headers: Mapping[str, str], name: str) -> str:
+    for key, value in headers.items():
+        if key.lower() == name:
+            return value
+    raise MissingWebhookHeaderError(f"The delivery has no {name} header, so it cannot be checked.")
+
+
+def validate_webhook(
+    *,
+    headers: Mapping[str, str],
+    body: bytes | str | None,
+    secret: str | WebhookSigningSecret,
+    tolerance: float | None = DEFAULT_TOLERANCE,
+    now: float | None = None,
+) -> bool:
+    """Check a delivery's signature; return True, or raise a `WebhookValidationError` saying why not.
+
+    Args:
+        headers: The request's headers (any mapping; names are matched without regard to case).
+        body: The body exactly as received (bytes; a str is encoded as UTF-8). Do not re-serialize parsed JSON.
+        secret: The signing secret (`whsec_...`), as `webhooks.default.secret()` returns it.
+        tolerance: The largest difference, in seconds, allowed between the timestamp and now; None turns the
+            check off (accepting replays).
+    """
+    key = _secret_bytes(secret)
+    if body is None or (isinstance(body, bytes | str) and len(body) == 0):
+        raise MissingWebhookBodyError("The delivery has no body to check.")
+    raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
+    message_id = _header(headers, "webhook-id")
+    timestamp = _header(headers, "webhook-timestamp")
+    signatures = _header(headers, "webhook-signature")
+    try:
+        sent_at = int(timestamp.strip())
+    except ValueError:
+        raise InvalidTimestampError("The webhook-timestamp header is not a Unix time in seconds.") from None
+    if tolerance is not None:
+        current = time.time() if now is None else now
+        if abs(current - sent_at) > tolerance:
+            raise InvalidTimestampError(
+                f"The delivery was signed {int(current - sent_at)} s from now, outside the {tolerance} s tolerance."
+            )
+    signed = f"{message_id}.{sent_at}.".encode() + raw
+    expected = hmac.new(key, signed, hashlib.sha256).digest()
+    matched = False
+    for entry in signatures.split():
+        version, _, value = entry.partition(",")
+        if version != "v1":
+            continue
+        try:
+            candidate = base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            continue
+        # Check every entry (no early exit), each in constant time.
+        matched |= hmac.compare_digest(candidate, expected)
+    if not matched:
+        raise InvalidSignatureError("No v1 signature of the delivery matches its body and the secret.")
+    return True
+
+
+def _request_parts(request: Any) -> tuple[Mapping[str, str], bytes | str | None]:
+    """Headers and raw body of an httpx request, a WSGI environ, or a request object with `.headers` and a body."""
+    if isinstance(request, Mapping) and "wsgi.input" in request:
+        headers = {
+            key[5:].replace("_", "-").lower(): str(value) for key, value in request.items() if key.startswith("HTTP_")
+        }
+        length = int(request.get("CONTENT_LENGTH") or 0)
+        stream = request["wsgi.input"]
+        return headers, stream.read(length) if length else stream.read()
+    headers = request.headers
+    for attribute in ("content", "body", "data"):
+        value = getattr(request, attribute, None)
+        if isinstance(value, bytes | str):
+            return headers, value
+    get_data = getattr(request, "get_data", None)  # Werkzeug/Flask
+    if callable(get_data):
+        return headers, get_data()
+    raise TypeError(
+        "Pass headers= and body= (or an httpx.Request, a WSGI environ, or a request with .headers and .body); "
+        "for a Starlette request use `await webhooks.async_validate(request, secret=...)`."
+    )
+
+
+class WebhooksDefault:
+    """`webhooks.default.secret()`: the secret of the account's default webhook."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    def _call(self) -> Call[WebhookSigningSecret]:
+        from replicate_api.api.webhooks import webhooks_default_secret_get
+        from replicate_api.models import WebhookSecret
+
+        from ._client import json_parser
+        from ._predictions import _given
+
+        parse = json_parser(WebhookSecret.from_dict)
+        return Call(
+            "webhooks.default.secret.get",
+            webhooks_default_secret_get._get_kwargs(),
+            lambda r: WebhookSigningSecret(str(_given(parse(r).key) or "")),
+        )
+
+    def secret(self) -> WebhookSigningSecret:
+        """The signing secret of deliveries to your webhooks."""
+        return self._client._request(self._call())
+
+    async def async_secret(self) -> WebhookSigningSecret:
+        """Like `secret`, for async code."""
+        return await self._client._arequest(self._call())
+
+
+class Webhooks:
+    """The `webhooks` namespace: `default.secret()` and `validate(...)`."""
+
+    def __init__(self, client: Client) -> None:
+        self.default = WebhooksDefault(client)
+
+    @staticmethod
+    def validate(
+        request: Any = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        body: bytes | str | None = None,
+        secret: str | WebhookSigningSecret,
+        tolerance: float | None = DEFAULT_TOLERANCE,
+    ) -> bool:
+        """Check that a webhook delivery is authentic; True, or a `WebhookValidationError` saying why not.
+
+        Pass the received `request` (an httpx.Request, a WSGI environ, a Flask/Django-style request) or its
+        `headers` and raw `body`. See `validate_webhook` for the details.
+        """
+        if request is not None:
+            if headers is not None or body is not None:
+                raise TypeError("Pass either request= or headers= and body=, not both.")
+            headers, body = _request_parts(request)
+        if headers is None:
+            raise TypeError("validate needs a request, or headers= and body=.")
+        return validate_webhook(headers=headers, body=body, secret=secret, tolerance=tolerance)
+
+    @staticmethod
+    async def async_validate(
+        request: Any = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        body: bytes | str | None = None,
+        secret: str | WebhookSigningSecret,
+        tolerance: float | None = DEFAULT_TOLERANCE,
+    ) -> bool:
+        """Like `validate`, and also for requests whose body must be awaited (Starlette: `await request.body()`)."""
+        if request is not None and callable(getattr(request, "body", None)):
+            if headers is not None or body is not None:
+                raise TypeError("Pass either request= or headers= and body=, not both.")
+            return validate_webhook(
+                headers=request.headers, body=await request.body(), secret=secret, tolerance=tolerance
+            )
+        return Webhooks.validate(request, headers=headers, body=body, secret=secret, tolerance=tolerance)

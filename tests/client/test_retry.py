@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+import email.utils
+import random
+import time
+
+import httpx
+import pytest
+
+from replicate_ext import RetryPolicy
+from replicate_ext._retry import RateLimitGate, decide_after_error, decide_after_status, retry_after_seconds
+
+POLICY = RetryPolicy(max_retries=3, backoff_initial=1.0, backoff_max=4.0, retry_after_max=30.0)
+REQUEST = httpx.Request("POST", "https://api.example/v1/predictions")
+
+
+def response(status: int, **headers: str) -> httpx.Response:
+    return httpx.Response(status, headers=headers, request=REQUEST)
+
+
+def test_backoff_is_full_jitter_under_a_growing_capped_bound() -> None:
+    rng = random.Random(1)
+    for attempt, bound in [(0, 1.0), (1, 2.0), (2, 4.0), (5, 4.0)]:
+        samples = [POLICY.backoff(attempt, rng) for _ in range(500)]
+        assert all(0 <= s <= bound for s in samples)
+        assert max(samples) > bound * 0.9  # full jitter reaches the bound
+        assert min(samples) < bound * 0.1  # and starts near zero
+
+
+@pytest.mark.parametrize("status", [408, 429, 500, 502, 503, 504])
+def test_reads_retry_transient_statuses(status: int) -> None:
+    assert decide_after_status(POLICY, True, 0, response(status), {}).retry
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 422, 501])
+def test_reads_do_not_retry_other_statuses(status: int) -> None:
+    assert not decide_after_status(POLICY, True, 0, response(status), {}).retry
+
+
+@pytest.mark.parametrize("status", [408, 500, 502, 503, 504])
+def test_creates_do_not_retry_what_may_have_been_done(status: int) -> None:
+    assert not decide_after_status(POLICY, False, 0, response(status), {}).retry
+
+
+def test_creates_retry_429_after_the_wait_asked_for() -> None:
+    decision = decide_after_status(POLICY, False, 0, response(429, **{"Retry-After": "7"}), {})
+    assert decision.retry and decision.delay == 7.0
+
+
+def test_retry_after_is_capped() -> None:
+    decision = decide_after_status(POLICY, True, 0, response(503, **{"Retry-After": "3600"}), {})
+    assert decision.delay == 30.0
+
+
+def test_retries_stop_at_the_limit() -> None:
+    assert decide_after_status(POLICY, True, 2, response(503), {}).retry
+    assert not decide_after_status(POLICY, True, 3, response(503), {}).retry
+
+
+def test_retry_after_forms() -> None:
+    assert retry_after_seconds({"retry-after": "2.5"}) == 2.5
+    future = email.utils.formatdate(time.time() + 20, usegmt=True)
+    assert 18 <= (retry_after_seconds({"retry-after": future}) or 0) <= 21
+    past = email.utils.formatdate(time.time() - 20, usegmt=True)
+    assert retry_after_seconds({"retry-after": past}) == 0.0
+    assert retry_after_seconds({}, {"retry_after": 4}) == 4.0
+    assert retry_after_seconds({"retry-after": "soon"}, {"retry_after": "x"}) is None
+    assert retry_after_seconds({"retry-after": "nan"}) is None
+
+
+def test_errors_before_sending_are_retried_even_for_creates() -> None:
+    for error in (httpx.ConnectError("refused"), httpx.ConnectTimeout("slow"), httpx.PoolTimeout("busy")):
+        assert decide_after_error(POLICY, False, 0, error).retry
+
+
+def test_errors_after_sending_are_retried_only_when_safe() -> None:
+    for error in (httpx.ReadTimeout("slow"), httpx.RemoteProtocolError("reset"), httpx.ReadError("reset")):
+        assert decide_after_error(POLICY, True, 0, error).retry
+        assert not decide_after_error(POLICY, False, 0, error).retry
+
+
+def test_policy_validation() -> None:
+    with pytest.raises(ValueError):
+        RetryPolicy(max_retries=-1)
+    with pytest.raises(ValueError):
+        RetryPolicy(backoff_max=float("nan"))
+
+
+def test_the_gate_pauses_everyone_after_a_429() -> None:
+    now = [100.0]
+    gate = RateLimitGate(clock=lambda: now[0])
+    assert gate.delay() == 0
+    gate.observe(response(429, **{"Retry-After": "3"}), {}, cap=60)
+    assert gate.delay() == 3.0
+    now[0] += 1
+    assert gate.delay() == 2.0
+    gate.observe(response(200, **{"ratelimit-remaining": "0", "ratelimit-reset": "10"}), {}, cap=60)
+    assert gate.delay() == 10.0
+    gate.pause(1)  # a shorter pause does not shorten a longer one
+    assert gate.delay() == 10.0
