@@ -601,6 +601,28 @@ class Files:
             return await self._client._arequest(self._list_call(cursor))
         return await self._client._adrive(collect_pages_flow(self._list_call(None), self._list_call, self._client))
 
+    def download(
+        self, file: str | File, *, owner: str | None = None, expiry: int | None = None, signature: str | None = None
+    ) -> FileOutput:
+        """The file's content, as a `FileOutput` on its signed download URL (nothing is fetched until you read).
+
+        Pass the signed `owner`, `expiry` (Unix time) and `signature` parameters; for a `File` whose `urls` already
+        hold a signed `download` URL, they may be left out. Read it with `.read()`, `.save(path)` or iteration.
+        """
+        from replicate_api.api.files import files_download
+
+        if isinstance(file, File) and owner is None and expiry is None and signature is None:
+            signed = file.urls.get("download")
+            if signed:
+                return FileOutput(signed, self._client)
+        if owner is None or expiry is None or signature is None:
+            raise InvalidArgumentError("download needs the signed owner=, expiry= and signature= parameters.")
+        if isinstance(expiry, bool) or not isinstance(expiry, int):
+            raise InvalidArgumentError(f"expiry must be a Unix time in seconds, got {expiry!r}.")
+        kwargs = files_download._get_kwargs(_file_id(file), owner=owner, expiry=expiry, signature=signature)
+        url = self._client._requester.url_for(kwargs["url"]).copy_merge_params(kwargs["params"])
+        return FileOutput(str(url), self._client)
+
     def delete(self, id: str) -> None:
         """Delete a file."""
         self._client._request(self._delete_call(id))
