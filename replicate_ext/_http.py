@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 import logging
 import time
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Awaitable, Callable, Generator, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -25,6 +25,7 @@ from ._exceptions import (
     ConfigurationError,
     InvalidResponseError,
     ReplicateError,
+    ReplicateException,
     error_class_for,
 )
 from ._retry import RateLimitGate, RetryPolicy, decide_after_error, decide_after_status
@@ -60,7 +61,18 @@ class Sleep:
     seconds: float
 
 
-Step = Send | Sleep
+@dataclass(frozen=True, slots=True)
+class Perform:
+    """Run an I/O operation that has a sync and an async form (such as reading an event stream to its end).
+
+    Its result is sent back into the flow; an httpx or replicate_ext error it raises is thrown into the flow.
+    """
+
+    sync: Callable[[], Any]
+    async_: Callable[[], Awaitable[Any]]
+
+
+Step = Send | Sleep | Perform
 Flow = Generator[Step, Any, T]
 
 
@@ -314,8 +326,13 @@ def drive_sync(flow: Flow[T], http: httpx.Client) -> T:
                 value = http.send(step.request)
             except httpx.HTTPError as exc:
                 error = exc
-        else:
+        elif isinstance(step, Sleep):
             time.sleep(step.seconds)
+        else:
+            try:
+                value = step.sync()
+            except (httpx.HTTPError, ReplicateException) as exc:
+                error = exc
 
 
 async def drive_async(flow: Flow[T], http: httpx.AsyncClient) -> T:
@@ -336,5 +353,10 @@ async def drive_async(flow: Flow[T], http: httpx.AsyncClient) -> T:
                 value = await http.send(step.request)
             except httpx.HTTPError as exc:
                 error = exc
-        else:
+        elif isinstance(step, Sleep):
             await anyio.sleep(step.seconds)
+        else:
+            try:
+                value = await step.async_()
+            except (httpx.HTTPError, ReplicateException) as exc:
+                error = exc

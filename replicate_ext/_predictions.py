@@ -10,9 +10,17 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
+import httpx
+
 from ._config import wait_timeout
-from ._exceptions import InvalidArgumentError, ModelError, PredictionCanceledError, PredictionTimeoutError
-from ._http import Call, Flow, Sleep
+from ._exceptions import (
+    InvalidArgumentError,
+    ModelError,
+    PredictionCanceledError,
+    PredictionTimeoutError,
+    ReplicateException,
+)
+from ._http import Call, Flow, Perform, Sleep
 from ._identifier import ModelRef, parse_ref
 from ._pagination import Page, page_call
 
@@ -234,8 +242,10 @@ class Prediction:
     def wait(self, timeout: float | None = None, *, poll_interval: float | None = None) -> Prediction:
         """Wait until the prediction has finished (whatever the outcome), and return it, updated in place.
 
-        It asks for the current state at once, then every `poll_interval` seconds (the client's, 0.2 s by
-        default). It does not raise when the prediction failed or was canceled: check `status`.
+        When the prediction has an event stream (`urls["stream"]`) and no `timeout` is given, the end is learned
+        from the stream's `done` event as it happens. Otherwise, or if the stream cannot be read, it asks for the
+        current state at once, then every `poll_interval` seconds (the client's, 0.2 s by default). It does not
+        raise when the prediction failed or was canceled: check `status`.
 
         Args:
             timeout: Give up after this many seconds with `PredictionTimeoutError` (the prediction keeps running).
@@ -359,6 +369,17 @@ def wait_flow(
     """
     interval = client.poll_interval if poll_interval is None else poll_interval
     fetch: Callable[[str], Call[Any]] = get_call or client.predictions._get_call
+    stream_url = getattr(current, "urls", {}).get("stream") if deadline is None else None
+    if stream_url and not current.done and isinstance(current, Prediction):
+        # Learn of the end from the event stream's `done` as it happens; polling below then fetches the final
+        # state (and takes over entirely if the stream cannot be read).
+        from ._stream import await_stream_end, wait_for_stream_end
+
+        streamed = current
+        try:
+            yield Perform(lambda: wait_for_stream_end(client, streamed), lambda: await_stream_end(client, streamed))
+        except (httpx.HTTPError, ReplicateException):
+            pass
     first = True
     while not current.done:
         if not first:

@@ -26,7 +26,15 @@ if TYPE_CHECKING:
     from ._client import Client
     from ._predictions import Prediction
 
-__all__ = ["EventType", "ServerSentEvent", "StreamState", "astream_prediction", "stream_prediction"]
+__all__ = [
+    "EventType",
+    "ServerSentEvent",
+    "StreamState",
+    "astream_prediction",
+    "await_stream_end",
+    "stream_prediction",
+    "wait_for_stream_end",
+]
 
 # Give up after this many reconnections in a row that brought no new event.
 MAX_RECONNECTS_WITHOUT_PROGRESS = 5
@@ -227,3 +235,29 @@ async def astream_prediction(
             raise StreamError(f"the stream kept failing ({last_error}); gave up reconnecting", prediction.id)
         await anyio.sleep(state.retry_seconds)
     _finish(client, prediction, state)
+
+
+def wait_for_stream_end(client: Client, prediction: Prediction) -> str | None:
+    """Read a prediction's event stream until its `done` event; return the done reason (None when plain).
+
+    Waiting on the stream learns of the end as it happens, where polling learns of it up to a poll interval
+    late. An `error` event or a cancellation ends the wait too (the caller fetches the final state).
+    """
+    try:
+        for event in stream_prediction(client, prediction):
+            if event.event == EventType.DONE:
+                break
+    except (StreamError, PredictionCanceledError):
+        pass
+    return None
+
+
+async def await_stream_end(client: Client, prediction: Prediction) -> str | None:
+    """Like `wait_for_stream_end`, for async code."""
+    try:
+        async for event in astream_prediction(client, prediction):
+            if event.event == EventType.DONE:
+                break
+    except (StreamError, PredictionCanceledError):
+        pass
+    return None
