@@ -454,7 +454,7 @@ class LocalApp:
         prev = {"o": max(0, offset - size)} if offset > 0 else None
         return self._page(request, page, next_cursor, prev)
 
-    def _time_filter(self, request: Request, name: str) -> float | None:
+    def _time_filter(self, request: Request, name: str) -> int | None:
         value = request.query_params.get(name)
         if value is None:
             return None

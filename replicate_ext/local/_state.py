@@ -15,7 +15,7 @@ import secrets
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from ._predictor import PredictorSpec
@@ -35,6 +35,7 @@ __all__ = [
     "decode_cursor",
     "encode_cursor",
     "format_time",
+    "micros",
     "new_id",
     "paginate_by_time",
     "parse_time",
@@ -55,27 +56,39 @@ def format_time(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def parse_time(text: str) -> float:
-    """Parse an RFC 3339 timestamp (`Z` or an offset; a date-time without offset counts as UTC)."""
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def parse_time(text: str) -> int:
+    """Parse an RFC 3339 timestamp (`Z` or an offset; without an offset, UTC) into integer microseconds."""
     value = datetime.fromisoformat(text.strip().replace("z", "Z").replace("Z", "+00:00"))
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.timestamp()
+    return (value - _EPOCH) // timedelta(microseconds=1)
+
+
+def micros(ts: float) -> int:
+    """A `Clock` timestamp as integer microseconds (exact: the clock ticks in whole microseconds)."""
+    return round(ts * 1_000_000)
 
 
 class Clock:
-    """Wall-clock timestamps that never repeat, so every record has a distinct creation time."""
+    """Wall-clock timestamps in whole microseconds that never repeat, so every record has a distinct time.
+
+    Whole microseconds make a timestamp survive formatting and parsing (`created_before=<its created_at>`)
+    exactly, so filters compare as the client expects.
+    """
 
     def __init__(self) -> None:
-        self._last = 0.0
+        self._last = 0
 
     def now(self) -> float:
         """The current time, nudged forward by a microsecond if it equals or precedes the last one."""
-        now = time.time()
+        now = time.time_ns() // 1000
         if now <= self._last:
-            now = self._last + 1e-6
+            now = self._last + 1
         self._last = now
-        return now
+        return now / 1_000_000
 
 
 def encode_cursor(data: dict[str, Any]) -> str:
@@ -97,26 +110,26 @@ def decode_cursor(cursor: str) -> dict[str, Any]:
 
 def paginate_by_time(
     items: Sequence[T],
-    times: Sequence[float],
+    times: Sequence[int],
     *,
     cursor: dict[str, Any] | None,
     page_size: int,
-    after: float | None = None,
-    before: float | None = None,
+    after: int | None = None,
+    before: int | None = None,
 ) -> tuple[list[T], dict[str, Any] | None, dict[str, Any] | None]:
-    """One page, newest first, of `items` (oldest first, with the matching sorted `times`).
+    """One page, newest first, of `items` (oldest first, with their sorted creation times in microseconds).
 
     The cursor holds a timestamp bound (`b`: older than, `a`: newer than), so it stays valid when items are
     added or removed. Returns the page and the cursors of the next (older) and previous (newer) pages.
     """
     low = bisect.bisect_right(times, after) if after is not None else 0
     high = bisect.bisect_left(times, before) if before is not None else len(times)
-    if cursor and isinstance(cursor.get("a"), int | float):
+    if cursor and isinstance(cursor.get("a"), int):
         start = max(low, bisect.bisect_right(times, cursor["a"]))
         end = min(high, start + page_size)
     else:
         end = high
-        if cursor and isinstance(cursor.get("b"), int | float):
+        if cursor and isinstance(cursor.get("b"), int):
             end = min(high, bisect.bisect_left(times, cursor["b"]))
         start = max(low, end - page_size)
     if start >= end:
@@ -449,12 +462,12 @@ class _TimeOrdered:
 
     def __init__(self) -> None:
         self.items: list[Any] = []
-        self.times: list[float] = []
+        self.times: list[int] = []  # creation times in microseconds, ascending
         self.by_id: dict[str, Any] = {}
 
     def add(self, key: str, item: Any, created_at: float) -> None:
         self.items.append(item)
-        self.times.append(created_at)
+        self.times.append(micros(created_at))
         self.by_id[key] = item
 
     def remove(self, key: str) -> None:
