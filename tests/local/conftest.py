@@ -51,7 +51,13 @@ def spec_document() -> dict[str, Any]:
 @cache
 def openapi() -> OpenAPI:
     # openapi-core reads `application/json` by itself; RFC 7807 bodies are JSON too.
-    config = Config(extra_media_type_deserializers={"application/problem+json": json.loads})
+    # A binary download (`type: string, format: binary`) is checked as a string of its bytes.
+    config = Config(
+        extra_media_type_deserializers={
+            "application/problem+json": json.loads,
+            "application/octet-stream": lambda data: data.decode("latin-1"),
+        }
+    )
     return OpenAPI.from_dict(spec_document(), config=config)
 
 
