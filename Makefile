@@ -11,7 +11,7 @@ setup: $(VENV)/.installed
 # Reinstall when the dependencies change; the editable install picks up source changes by itself.
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,local]'
 	touch $@
 
 update-spec: setup

@@ -1,0 +1,46 @@
+"""A uvicorn HTTP protocol that counts connections and lets the app drop one.
+
+uvicorn does not give ASGI apps the transport, so a fault that must "drop the connection with no response"
+needs help from the protocol: this subclass puts an `abort()` callable into each request's
+`scope["extensions"]["replicate_ext.abort"]`; it aborts the TCP transport (the client sees a reset or
+"server disconnected"). Imported only when a server starts, as it imports uvicorn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from ._faults import ABORT_EXTENSION
+
+__all__ = ["make_protocol"]
+
+
+def make_protocol(on_connection: Callable[[], None]) -> type[asyncio.Protocol]:
+    """An `H11Protocol` subclass that calls `on_connection()` for each accepted connection."""
+
+    class _Protocol(H11Protocol):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            inner = self.app
+
+            async def app(scope: Any, receive: Any, send: Any) -> None:
+                extensions = dict(scope.get("extensions") or {})
+                extensions[ABORT_EXTENSION] = self._abort
+                scope["extensions"] = extensions
+                await inner(scope, receive, send)
+
+            self.app = app
+
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            on_connection()
+            super().connection_made(transport)  # type: ignore[arg-type]
+
+        def _abort(self) -> None:
+            if self.transport is not None and not self.transport.is_closing():
+                self.transport.abort()
+
+    return _Protocol

@@ -1,0 +1,229 @@
+"""Fixtures for the local server's tests: a running server, HTTP clients that validate every API response
+against openapi.yaml (openapi-core), and a local webhook receiver."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from copy import deepcopy
+from dataclasses import dataclass, field
+from functools import cache
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+from openapi_core import Config, OpenAPI
+from openapi_core.datatypes import RequestParameters
+from openapi_core.templating.paths.exceptions import PathNotFound
+from openapi_schema_validator import OAS31Validator
+from werkzeug.datastructures import Headers, ImmutableMultiDict
+
+from replicate_ext.local import LocalReplicate
+
+from ..recorded import SPEC
+
+# Defaults that keep the tests quick: short Cancel-After, fast webhook retries.
+TEST_DEFAULTS: dict[str, Any] = {
+    "min_cancel_after": 0.2,
+    "webhook_throttle": 0.05,
+    "webhook_backoff": 0.05,
+}
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@cache
+def spec_document() -> dict[str, Any]:
+    document: dict[str, Any] = yaml.load(SPEC.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    document = deepcopy(document)
+    document.pop("x-query-operations", None)
+    # Any loopback port: the server under test listens on a free one.
+    document["servers"] = [{"url": "http://127.0.0.1:{port}/v1", "variables": {"port": {"default": "80"}}}]
+    return document
+
+
+@cache
+def openapi() -> OpenAPI:
+    # openapi-core reads `application/json` by itself; RFC 7807 bodies are JSON too.
+    # A binary download (`type: string, format: binary`) is checked as a string of its bytes.
+    config = Config(
+        extra_media_type_deserializers={
+            "application/problem+json": json.loads,
+            "application/octet-stream": lambda data: data.decode("latin-1"),
+        }
+    )
+    return OpenAPI.from_dict(spec_document(), config=config)
+
+
+@cache
+def problem_validator() -> OAS31Validator:
+    schemas = spec_document()["components"]["schemas"]
+    return OAS31Validator({**schemas["Problem"], "components": {"schemas": schemas}})
+
+
+class _Request:
+    """An httpx request seen through openapi-core's Request protocol."""
+
+    def __init__(self, request: httpx.Request) -> None:
+        self._request = request
+        method = request.method.lower()
+        # QUERY /v1/models (search) is outside OpenAPI; its response is the same as GET /v1/models.
+        self.method = "get" if method == "query" else method
+        self.host_url = f"{request.url.scheme}://{request.url.netloc.decode()}"
+        self.path = request.url.path
+        self.parameters = RequestParameters(
+            query=ImmutableMultiDict(list(request.url.params.multi_items())),
+            header=Headers(list(request.headers.items())),
+        )
+        self.content_type = request.headers.get("content-type", "")
+        self.body = b""
+
+
+class _Response:
+    def __init__(self, response: httpx.Response) -> None:
+        self.status_code = response.status_code
+        self.content_type = response.headers.get("content-type", "")
+        self.headers = Headers(list(response.headers.items()))
+        self.data = response.content
+
+
+@dataclass
+class Validation:
+    """Counts the responses checked against openapi.yaml, by operation path."""
+
+    checked: list[str] = field(default_factory=list)
+
+
+VALIDATION = Validation()
+
+
+def validate_response(response: httpx.Response) -> None:
+    """Fail unless `response` (from the API origin) matches openapi.yaml; problems must be RFC 7807 bodies."""
+    response.read()
+    request = response.request
+    try:
+        openapi().validate_response(_Request(request), _Response(response))  # type: ignore[arg-type]
+    except PathNotFound:
+        # A route the API does not have: the answer must still be a problem+json body.
+        assert response.headers["content-type"].startswith("application/problem+json"), response.text
+        problem_validator().validate(response.json())
+    if response.status_code >= 400:
+        body = response.json()
+        assert {"title", "status", "detail"} <= set(body), body
+        assert body["status"] == response.status_code
+    VALIDATION.checked.append(f"{request.method} {request.url.path}")
+
+
+def api_hook(server: LocalReplicate) -> Any:
+    """An httpx response hook that validates the responses of the server's API origin."""
+
+    def hook(response: httpx.Response) -> None:
+        if str(response.request.url).startswith(server.url + "/v1/"):
+            validate_response(response)
+
+    return hook
+
+
+@pytest.fixture
+def server(request: pytest.FixtureRequest) -> Iterator[LocalReplicate]:
+    """A running server with the test defaults; `@pytest.mark.replicate_local(...)` adds options."""
+    options = dict(TEST_DEFAULTS)
+    for marker in reversed(list(request.node.iter_markers("replicate_local"))):
+        options.update(marker.kwargs)
+    with LocalReplicate(**options) as running:
+        yield running
+
+
+@pytest.fixture
+def api(server: LocalReplicate) -> Iterator[httpx.Client]:
+    """An httpx client for the API (base URL ends in /v1) whose every response is validated."""
+    with httpx.Client(
+        base_url=server.url + "/v1",
+        headers={"Authorization": f"Bearer {server.token}"},
+        timeout=30,
+        event_hooks={"response": [api_hook(server)]},
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+def delivery() -> Iterator[httpx.Client]:
+    """A plain client for the delivery origin (no token, as a client must do)."""
+    with httpx.Client(timeout=30) as client:
+        yield client
+
+
+@dataclass
+class Received:
+    """One request the webhook receiver got."""
+
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class Receiver:
+    """A local HTTP server that records POSTs; `statuses` scripts the answers (then 200)."""
+
+    def __init__(self) -> None:
+        self.received: list[Received] = []
+        self.statuses: list[int] = []
+        self.files: dict[str, bytes] = {}
+        self.changed = threading.Condition()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length", "0"))
+                body = self.rfile.read(length)
+                with receiver.changed:
+                    status = receiver.statuses.pop(0) if receiver.statuses else 200
+                    receiver.received.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+                    receiver.changed.notify_all()
+                self.send_response(status)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def do_GET(self) -> None:
+                data = receiver.files.get(self.path)
+                self.send_response(200 if data is not None else 404)
+                self.send_header("content-length", str(len(data or b"")))
+                self.end_headers()
+                self.wfile.write(data or b"")
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05})
+
+    def wait_for(self, predicate: Any, timeout: float = 20.0) -> list[Received]:
+        """Wait until `predicate(received)` is true; return what was received."""
+        with self.changed:
+            if not self.changed.wait_for(lambda: predicate(self.received), timeout=timeout):
+                raise AssertionError(f"the receiver did not get what was expected: {self.received}")
+            return list(self.received)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A webhook receiver (and tiny file host) on a free loopback port."""
+    receiver = Receiver()
+    receiver.thread.start()
+    try:
+        yield receiver
+    finally:
+        receiver.httpd.shutdown()
+        receiver.httpd.server_close()
+        receiver.thread.join()
