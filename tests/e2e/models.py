@@ -1,0 +1,39 @@
+"""Predictors the end-to-end tests register on the local server, besides the built-in demo models."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from replicate_ext.local import Input
+
+
+def echo(text: str = Input(default="", description="Returned as it came"), number: int = 0) -> dict[str, Any]:
+    """Returns its inputs."""
+    return {"text": text, "number": number}
+
+
+def file_info(file: Path) -> dict[str, Any]:
+    """Describes the file it was given."""
+    data = file.read_bytes()
+    return {"size": len(data), "sha256": hashlib.sha256(data).hexdigest(), "suffix": file.suffix}
+
+
+def upscale(image: Path, scale: int = Input(default=2, ge=1, le=4)) -> Path:
+    """Pretends to upscale an image: returns a copy of it."""
+    target = Path(tempfile.mkdtemp()) / f"upscaled-x{scale}{image.suffix}"
+    shutil.copyfile(image, target)
+    return target
+
+
+def words(count: int = 3) -> Iterator[str]:
+    """Yields words one at a time (an iterator output that is not concatenated text)."""
+    for index in range(count):
+        yield f"word{index}"
+
+
+MODELS = {"test/echo": echo, "test/file-info": file_info, "test/upscale": upscale, "test/words": words}
