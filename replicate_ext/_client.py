@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
+import threading
 import weakref
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from ._files import Files
     from ._hardware import HardwareNamespace
     from ._models import Models
-    from ._predictions import Predictions
+    from ._predictions import Prediction, Predictions
     from ._run import Ref
     from ._search import SearchResults
     from ._stream import ServerSentEvent
@@ -105,13 +106,18 @@ class Client:
             timeout=to_timeout(timeout),
             retry=retry if isinstance(retry, RetryPolicy) else RetryPolicy(),
         )
+        self._lock = threading.Lock()
         self._sync_http: httpx.Client | None = None
-        self._async_http: httpx.AsyncClient | None = None
-        self._async_loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
+        # An httpx.AsyncClient belongs to the event loop it runs in: one per loop (asyncio.run called again, or
+        # loops in several threads), instead of failing with "Event loop is closed".
+        self._async_https: weakref.WeakKeyDictionary[object, httpx.AsyncClient] = weakref.WeakKeyDictionary()
+        self._async_downloads: weakref.WeakKeyDictionary[object, httpx.AsyncClient] = weakref.WeakKeyDictionary()
+        self._no_loop = _NoLoop()
         self._sync_download: httpx.Client | None = None
-        self._async_download: httpx.AsyncClient | None = None
-        self._async_download_loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
         self._schemas: dict[str, dict[str, Any] | None] = {}
+        # Ids of the predictions this client created (most recent last), so that recovering from a lost
+        # create answer never adopts a prediction that belongs to another create.
+        self._created: dict[str, None] = {}
 
     # -- configuration ----------------------------------------------------------------------------------------
 
@@ -254,32 +260,41 @@ class Client:
     # -- sending ----------------------------------------------------------------------------------------------
 
     def _http(self) -> httpx.Client:
-        if self._sync_http is None:
-            self._sync_http = httpx.Client(**self._connection_options())
-        return self._sync_http
+        http = self._sync_http
+        if http is None:
+            with self._lock:  # threads starting together must share one pool, or the others' sockets leak
+                if self._sync_http is None:
+                    self._sync_http = httpx.Client(**self._connection_options())
+                http = self._sync_http
+        return http
 
     def _ahttp(self) -> httpx.AsyncClient:
-        # An httpx.AsyncClient belongs to the event loop it first ran in; a new loop (asyncio.run called again)
-        # gets a new one instead of failing with "Event loop is closed".
-        loop = _running_loop()
-        if self._async_http is None or (self._async_loop is not None and self._async_loop() is not loop):
-            self._async_http = httpx.AsyncClient(**self._connection_options())
-            self._async_loop = weakref.ref(loop) if loop is not None else None
-        return self._async_http
+        return self._for_loop(self._async_https, download=False)
+
+    def _for_loop(
+        self, pools: weakref.WeakKeyDictionary[object, httpx.AsyncClient], download: bool
+    ) -> httpx.AsyncClient:
+        loop = _running_loop() or self._no_loop  # trio and other loops: one shared pool
+        http = pools.get(loop)
+        if http is None:
+            with self._lock:
+                http = pools.get(loop)
+                if http is None:
+                    http = pools[loop] = httpx.AsyncClient(**self._connection_options(download=download))
+        return http
 
     def _download_http(self) -> httpx.Client:
         """A separate connection pool for file outputs on other hosts: never any API credentials on it."""
-        if self._sync_download is None:
-            self._sync_download = httpx.Client(**self._connection_options(download=True))
-        return self._sync_download
+        http = self._sync_download
+        if http is None:
+            with self._lock:
+                if self._sync_download is None:
+                    self._sync_download = httpx.Client(**self._connection_options(download=True))
+                http = self._sync_download
+        return http
 
     def _download_ahttp(self) -> httpx.AsyncClient:
-        loop = _running_loop()
-        stale = self._async_download_loop is not None and self._async_download_loop() is not loop
-        if self._async_download is None or stale:
-            self._async_download = httpx.AsyncClient(**self._connection_options(download=True))
-            self._async_download_loop = weakref.ref(loop) if loop is not None else None
-        return self._async_download
+        return self._for_loop(self._async_downloads, download=True)
 
     def _connection_options(self, download: bool = False) -> dict[str, Any]:
         options: dict[str, Any] = {"limits": DEFAULT_LIMITS, "timeout": self._requester.timeout}
@@ -301,6 +316,16 @@ class Client:
     async def _adrive(self, flow: Flow[T]) -> T:
         return await drive_async(flow, self._ahttp())
 
+    def _claim(self, prediction: Prediction) -> Prediction:
+        created = self._created
+        created[prediction.id] = None
+        if len(created) > 10_000:
+            del created[next(iter(created))]
+        return prediction
+
+    def _known(self, prediction_id: str) -> bool:
+        return prediction_id in self._created
+
     # -- lifecycle --------------------------------------------------------------------------------------------
 
     def close(self) -> None:
@@ -311,12 +336,13 @@ class Client:
         self._sync_http = self._sync_download = None
 
     async def aclose(self) -> None:
-        """Close every connection of the client, sync and async."""
+        """Close the client's sync connections and the async ones of the running event loop."""
         self.close()
-        for http in (self._async_http, self._async_download):
+        loop = _running_loop() or self._no_loop
+        for pools in (self._async_https, self._async_downloads):
+            http = pools.pop(loop, None)
             if http is not None:
                 await http.aclose()
-        self._async_http = self._async_download = None
 
     def __enter__(self) -> Client:
         return self
@@ -329,6 +355,10 @@ class Client:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
+
+
+class _NoLoop:
+    """The key of the async connection pool used outside asyncio (under trio, for example)."""
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:

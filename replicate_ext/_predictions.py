@@ -616,7 +616,42 @@ def create_flow(
 
     encoded = yield from encode_input_flow(client, input or {}, options.file_encoding_strategy)
     data = yield from client._requester.call(create_call(target, encoded, options, client))
-    return Prediction._from_api(data, client)
+    return client._claim(Prediction._from_api(data, client))
+
+
+def find_created_flow(
+    client: Client, target: Target, encoded_input: Any, since: datetime.datetime, max_pages: int = 10
+) -> Flow[Prediction | None]:
+    """After a create whose answer was lost: the prediction it made, if the API has exactly one candidate.
+
+    A candidate was created since `since` (less a margin for clock skew), runs the same target with the same
+    input, and is not a prediction this client already knows as the result of another create. None when there
+    is no candidate or more than one: then nothing can be told for sure.
+    """
+    after = since - datetime.timedelta(seconds=30)
+    call = client.predictions._list_call(None, after, None)
+    candidates: list[Prediction] = []
+    for _ in range(max_pages):
+        page = yield from client._requester.call(call)
+        candidates.extend(
+            p for p in page.results if _same_request(p, target, encoded_input) and not client._known(p.id)
+        )
+        if page.next is None:
+            break
+        call = client.predictions._list_call(page.next, None, None)
+    if len(candidates) != 1:
+        return None
+    return client._claim(candidates[0])
+
+
+def _same_request(prediction: Prediction, target: Target, encoded_input: Any) -> bool:
+    if prediction.input != encoded_input:
+        return False
+    if target.kind == "version":
+        return prediction.version == target.version
+    if target.kind == "model":
+        return prediction.model == f"{target.owner}/{target.name}"
+    return prediction.deployment == f"{target.owner}/{target.name}"
 
 
 class Predictions:

@@ -8,15 +8,24 @@ import time
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ._exceptions import InvalidArgumentError, PredictionTimeoutError, ReplicateException
-from ._http import Flow
+from ._exceptions import (
+    AmbiguousCreateError,
+    InvalidArgumentError,
+    PredictionTimeoutError,
+    ReplicateException,
+    ServerError,
+)
+from ._files import encode_input_flow
+from ._http import Flow, logger
 from ._identifier import parse_ref
 from ._predictions import (
     CreateOptions,
     FileEncodingStrategy,
     Prediction,
     Target,
+    create_call,
     create_flow,
+    find_created_flow,
     raise_for_status,
     wait_flow,
 )
@@ -80,7 +89,19 @@ def run_flow(
     deadline = time.monotonic() + timeout if timeout is not None else None
     target, schema = target_of(ref)
     options = _options(params, wait, deadline)
-    prediction = yield from create_flow(client, target, input, options)
+    encoded = yield from encode_input_flow(client, input or {}, options.file_encoding_strategy)
+    sent_at = datetime.datetime.now(datetime.UTC)
+    try:
+        data = yield from client._requester.call(create_call(target, encoded, options, client))
+        prediction = client._claim(Prediction._from_api(data, client))
+    except (AmbiguousCreateError, ServerError) as exc:
+        # The create may have happened with its answer lost. Creating again could run the model twice, so look
+        # for the prediction instead; if there is not exactly one candidate, the error stands.
+        found = yield from find_created_flow(client, target, encoded, sent_at)
+        if found is None:
+            raise
+        logger.info("%s lost its answer (%s); carrying on with prediction %s", exc.__class__.__name__, exc, found.id)
+        prediction = found
     tracker.prediction = prediction
     try:
         prediction = yield from wait_flow(client, prediction, deadline)

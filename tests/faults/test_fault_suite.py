@@ -1,0 +1,102 @@
+"""The fault-injection suite: many runs against a local server that fails on purpose.
+
+Each scenario prints a summary line (faults injected, retries made, predictions created, lost, duplicated).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import anyio
+import pytest
+
+import replicate_ext
+from replicate_ext import RetryPolicy
+from replicate_ext.local import LocalReplicate
+
+from ..e2e.models import MODELS
+
+# Patient retries: with 30% of requests failing, six attempts in a row fail about once in a thousand.
+PATIENT = RetryPolicy(max_retries=12, backoff_initial=0.01, backoff_max=0.2)
+RUNS = 500
+
+
+class RetryCounter(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.retries = 0
+        self.recovered = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        self.retries += message.startswith("retrying ")
+        self.recovered += "lost its answer" in message
+
+
+@pytest.fixture
+def retries() -> Iterator[RetryCounter]:
+    counter = RetryCounter()
+    logger = logging.getLogger("replicate_ext")
+    logger.addHandler(counter)
+    previous = logger.level
+    logger.setLevel(logging.INFO)
+    yield counter
+    logger.removeHandler(counter)
+    logger.setLevel(previous)
+
+
+def summary(name: str, server: LocalReplicate, counter: RetryCounter, outputs: list[Any], runs: int) -> dict[str, Any]:
+    stats = server.stats()
+    created = stats["predictions_created"]
+    numbers = [output["number"] for output in outputs]
+    line = {
+        "scenario": name,
+        "faults": stats["faults"],
+        "retries": counter.retries,
+        "lost_answers_recovered": counter.recovered,
+        "predictions_created": created,
+        "lost": runs - len(set(numbers)),
+        "duplicated": created - runs,
+    }
+    print(f"\nfault suite | {line}")
+    return line
+
+
+FAULTS = {"error_rate": 0.2, "reset_rate": 0.1, "latency_ms": 2, "seed": 7}
+
+
+@pytest.mark.anyio
+async def test_async_runs_survive_errors_resets_and_latency(retries: RetryCounter) -> None:
+    with LocalReplicate(models=MODELS, demo_models=False, workers=64, faults=FAULTS) as server:
+        client = replicate_ext.Client(api_token=server.token, base_url=server.url, retry=PATIENT)
+        outputs: list[Any] = [None] * RUNS
+        limiter = anyio.Semaphore(50)
+
+        async def one(number: int) -> None:
+            async with limiter:
+                outputs[number] = await client.async_run("test/echo", input={"number": number, "text": "async"})
+
+        async with anyio.create_task_group() as group:
+            for number in range(RUNS):
+                group.start_soon(one, number)
+        await client.aclose()
+        line = summary("async_run", server, retries, outputs, RUNS)
+    assert outputs == [{"number": n, "text": "async"} for n in range(RUNS)]
+    assert line["predictions_created"] == RUNS and line["lost"] == 0 and line["duplicated"] == 0
+    assert line["faults"]["errors"] > 0 and line["faults"]["resets"] > 0 and retries.retries > 0
+
+
+def test_sync_runs_in_threads_survive_the_same(retries: RetryCounter) -> None:
+    with LocalReplicate(models=MODELS, demo_models=False, workers=64, faults=FAULTS) as server:
+        client = replicate_ext.Client(api_token=server.token, base_url=server.url, retry=PATIENT)
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            outputs = list(
+                pool.map(lambda n: client.run("test/echo", input={"number": n, "text": "sync"}), range(RUNS))
+            )
+        client.close()
+        line = summary("run in threads", server, retries, outputs, RUNS)
+    assert outputs == [{"number": n, "text": "sync"} for n in range(RUNS)]
+    assert line["predictions_created"] == RUNS and line["lost"] == 0 and line["duplicated"] == 0
