@@ -10,6 +10,7 @@ steps, so the same flow runs in both worlds (the shape of httpx's `Auth.auth_flo
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Generator, Mapping
@@ -49,9 +50,15 @@ logger = logging.getLogger("replicate_ext")
 
 @dataclass(frozen=True, slots=True)
 class Send:
-    """Send this request and hand back the (fully read) response, or throw the transport error in."""
+    """Send this request and hand back the (fully read) response, or throw the transport error in.
+
+    `recheck`, when given, is asked for a wait once a connection is ready and just before the request is
+    written to it (through httpcore's `trace` extension): requests that queued for a connection while the
+    API started limiting the rate then wait their turn instead of going out in a burst.
+    """
 
     request: httpx.Request
+    recheck: Callable[[], float] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,13 +183,15 @@ class Requester:
         policy = call.retry or self.retry
         attempt = 0
         while True:
-            pause = self.gate.delay()
+            kind = self.gate.kind(call.idempotent)
+            pause = self.gate.reserve(kind)
             if pause > 0:
                 yield Sleep(pause)
+            epoch = self.gate.epoch(kind)
             request = self.build(call)
             sent_at = datetime.datetime.now(datetime.UTC)
             try:
-                response: httpx.Response = yield Send(request)
+                response: httpx.Response = yield Send(request, functools.partial(self.gate.recheck, kind, epoch))
             except httpx.HTTPError as exc:
                 decision = decide_after_error(policy, call.idempotent, attempt, exc)
                 if not decision.retry:
@@ -194,7 +203,7 @@ class Requester:
             if response.is_success:
                 return parse_response(call, response)
             body = problem_body(response)
-            self.gate.observe(response, body, policy.retry_after_max)
+            self.gate.observe(response, body, policy.retry_after_max, self.gate.kind(call.idempotent))
             decision = decide_after_status(policy, call.idempotent, attempt, response, body)
             if not decision.retry:
                 raise error_from_response(response, body, call.operation)
@@ -310,6 +319,32 @@ def _payload_of(request: httpx.Request) -> Any:
     return None
 
 
+# httpcore reports this step once it holds a connection for the request and is about to write it.
+_BEFORE_WRITE = ("http11.send_request_headers.started", "http2.send_request_headers.started")
+
+
+def _sync_trace(recheck: Callable[[], float]) -> Callable[[str, dict[str, Any]], None]:
+    def trace(event: str, info: dict[str, Any]) -> None:
+        if event in _BEFORE_WRITE:
+            wait = recheck()
+            if wait > 0:
+                time.sleep(wait)
+
+    return trace
+
+
+def _async_trace(recheck: Callable[[], float]) -> Callable[[str, dict[str, Any]], Awaitable[None]]:
+    async def trace(event: str, info: dict[str, Any]) -> None:
+        if event in _BEFORE_WRITE:
+            wait = recheck()
+            if wait > 0:
+                import anyio
+
+                await anyio.sleep(wait)
+
+    return trace
+
+
 def drive_sync(flow: Flow[T], http: httpx.Client) -> T:
     """Run a flow with blocking I/O."""
     value: Any = None
@@ -322,6 +357,8 @@ def drive_sync(flow: Flow[T], http: httpx.Client) -> T:
             return result
         value, error = None, None
         if isinstance(step, Send):
+            if step.recheck is not None:
+                step.request.extensions["trace"] = _sync_trace(step.recheck)
             try:
                 value = http.send(step.request)
             except httpx.HTTPError as exc:
@@ -349,6 +386,8 @@ async def drive_async(flow: Flow[T], http: httpx.AsyncClient) -> T:
             return result
         value, error = None, None
         if isinstance(step, Send):
+            if step.recheck is not None:
+                step.request.extensions["trace"] = _async_trace(step.recheck)
             try:
                 value = await http.send(step.request)
             except httpx.HTTPError as exc:

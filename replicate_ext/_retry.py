@@ -134,38 +134,127 @@ def _seconds_until_http_date(value: str) -> float | None:
     return when.timestamp() - time.time()
 
 
-class RateLimitGate:
-    """Rate-limit state shared by every request of one client (threads and tasks alike).
+class _Lane:
+    """Rate-limit state of one kind of request."""
 
-    When one request is told to slow down (a 429, or `ratelimit-remaining: 0` with a `ratelimit-reset`), the
-    others hold back until that moment instead of each finding out for themselves.
+    __slots__ = ("epoch", "interval", "last_escalated", "last_limited", "last_relaxed", "next_slot", "resume_at")
+
+    def __init__(self) -> None:
+        self.resume_at = 0.0  # no request of this kind starts before this time
+        self.interval = 0.0  # when pacing, the time between two request starts
+        self.next_slot = 0.0  # when pacing, the earliest start of the next request
+        self.last_limited = -math.inf
+        self.last_escalated = -math.inf
+        self.last_relaxed = -math.inf
+        self.epoch = 0  # counts the 429s that changed the pace: a start time taken earlier may be stale
+
+
+class RateLimitGate:
+    """Rate-limit state shared by every request of one client (threads and tasks alike). No I/O.
+
+    Creates and other requests are limited separately (as the API limits them). When a request is told to
+    slow down, the others hold back instead of each finding out for themselves:
+
+    - a 429 pauses every request of its kind until the wait it asked for, and from then on paces them, one
+      start every interval, where the interval is the wait the API gave for a single request (with a token
+      bucket, the time one token takes) plus a 10% margin; a 429 a second or more after the pace was last
+      widened widens it by half (up to `MAX_INTERVAL`);
+    - requests that took their start time before a 429 changed the pace take a new one when they are about
+      to be written to a connection (`recheck`), so a queue of waiting requests does not go out unpaced;
+    - without 429s the pacing relaxes slowly (the interval shrinks by 3% a second, so the rate creeps up to
+      the limit and finds it again with a rare 429) and stops after `relax_after` quiet seconds;
+    - `ratelimit-remaining: 0` with `ratelimit-reset: N` pauses requests of that kind for N seconds.
     """
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic, relax_after: float = 10.0) -> None:
         self._clock = clock
+        self._relax_after = relax_after
         self._lock = threading.Lock()
-        self._resume_at = 0.0
+        self._lanes = {"create": _Lane(), "other": _Lane()}
 
-    def delay(self) -> float:
-        """Seconds to wait before sending a request now (0 when there is no pause)."""
-        return max(0.0, self._resume_at - self._clock())
+    @staticmethod
+    def kind(idempotent: bool) -> str:
+        return "other" if idempotent else "create"
 
-    def pause(self, seconds: float) -> None:
-        """Hold every request back for `seconds` from now (extending, never shortening, a pause)."""
+    MAX_INTERVAL = 10.0
+    MARGIN = 1.1
+
+    def epoch(self, kind: str = "other") -> int:
+        return self._lanes[kind].epoch
+
+    def recheck(self, kind: str, epoch: int) -> float:
+        """For a request about to be sent that took its start time at `epoch`: the wait before it may go."""
+        if self._lanes[kind].epoch == epoch:
+            return 0.0
+        return self.reserve(kind)
+
+    def reserve(self, kind: str = "other") -> float:
+        """Take a start time for a request of this kind; return how many seconds to wait for it (0: go now)."""
         with self._lock:
-            self._resume_at = max(self._resume_at, self._clock() + seconds)
+            lane = self._lanes[kind]
+            now = self._clock()
+            if lane.interval:
+                if now - lane.last_limited > self._relax_after:
+                    lane.interval = 0.0
+                else:
+                    since = now - max(lane.last_limited, lane.last_relaxed)
+                    if since > 0.1:
+                        lane.interval *= 0.97**since
+                        lane.last_relaxed = now
+            start = max(now, lane.resume_at)
+            if lane.interval:
+                start = max(start, lane.next_slot)
+                lane.next_slot = start + lane.interval
+            return start - now
 
-    def observe(self, response: httpx.Response, body: Mapping[str, Any] | None, cap: float) -> None:
+    def delay(self, kind: str = "other") -> float:
+        """Seconds a request of this kind would wait now, without taking a start time."""
+        with self._lock:
+            lane = self._lanes[kind]
+            now = self._clock()
+            start = max(now, lane.resume_at)
+            if lane.interval:
+                start = max(start, lane.next_slot)
+            return start - now
+
+    def pause(self, seconds: float, kind: str = "other") -> None:
+        """Hold requests of this kind back for `seconds` from now (never shortening a longer pause)."""
+        with self._lock:
+            lane = self._lanes[kind]
+            lane.resume_at = max(lane.resume_at, self._clock() + seconds)
+
+    def observe(
+        self, response: httpx.Response, body: Mapping[str, Any] | None, cap: float, kind: str = "other"
+    ) -> None:
         """Learn from a response's rate-limit signals."""
         if response.status_code == 429:
-            asked = retry_after_seconds(response.headers, body)
-            if asked is not None:
-                self.pause(min(asked, cap))
+            precise = (body or {}).get("retry_after")
+            if isinstance(precise, int | float) and not isinstance(precise, bool) and math.isfinite(precise):
+                one = max(0.0, float(precise))
+            else:
+                one = retry_after_seconds(response.headers, body) or 1.0
+            # Pace a little slower than the rate the wait implies, so that jitter does not cause the next 429.
+            one = min(one * self.MARGIN, cap)
+            with self._lock:
+                lane = self._lanes[kind]
+                now = self._clock()
+                previous = lane.interval
+                if now - lane.last_escalated >= 1.0:
+                    # Still too fast a second after the last change; the many 429s of one burst count once.
+                    lane.interval = min(max(lane.interval * 1.5, one), self.MAX_INTERVAL)
+                    lane.last_escalated = now
+                else:
+                    lane.interval = min(max(lane.interval, one), self.MAX_INTERVAL)
+                if lane.interval != previous or now >= lane.resume_at:
+                    lane.epoch += 1
+                lane.last_limited = now
+                lane.resume_at = max(lane.resume_at, now + one)
+                lane.next_slot = max(lane.next_slot, lane.resume_at)
             return
         remaining = response.headers.get("ratelimit-remaining")
         reset = response.headers.get("ratelimit-reset")
         if remaining is not None and reset is not None and remaining.strip() == "0":
             try:
-                self.pause(min(max(0.0, float(reset)), cap))
+                self.pause(min(max(0.0, float(reset)), cap), kind)
             except ValueError:
                 pass

@@ -86,15 +86,40 @@ def test_policy_validation() -> None:
         RetryPolicy(backoff_max=float("nan"))
 
 
-def test_the_gate_pauses_everyone_after_a_429() -> None:
+def test_the_gate_pauses_everyone_after_a_429_then_paces_them() -> None:
     now = [100.0]
     gate = RateLimitGate(clock=lambda: now[0])
-    assert gate.delay() == 0
-    gate.observe(response(429, **{"Retry-After": "3"}), {}, cap=60)
-    assert gate.delay() == 3.0
-    now[0] += 1
-    assert gate.delay() == 2.0
+    assert gate.reserve("create") == 0 and gate.reserve("create") == 0  # no limit known: no waiting
+    gate.observe(response(429, **{"Retry-After": "1"}), {"retry_after": 0.05}, cap=60, kind="create")
+    # The burst waits for the first free slot, then goes one every 50 ms: the rate the API allows.
+    waits = [gate.reserve("create") for _ in range(4)]
+    assert waits == pytest.approx([0.055, 0.11, 0.165, 0.22])  # the asked wait plus a 10% margin
+    assert gate.reserve("other") == 0  # other requests are limited separately
+    gate.observe(response(429), {"retry_after": 0.05}, cap=60, kind="create")  # same burst: same interval
+    now[0] += 1.0
+    gate.observe(response(429), {"retry_after": 0.05}, cap=60, kind="create")  # still too fast: wider
+    first = gate.reserve("create")
+    assert gate.reserve("create") - first == pytest.approx(0.0825)
+
+
+def test_the_gate_relaxes_when_the_limits_stop() -> None:
+    now = [0.0]
+    gate = RateLimitGate(clock=lambda: now[0], relax_after=10.0)
+    gate.observe(response(429), {"retry_after": 0.1}, cap=60, kind="create")
+    now[0] += 5.0
+    first = gate.reserve("create")
+    assert gate.reserve("create") - first == pytest.approx(0.11 * 0.97**5)  # the rate creeps up
+    now[0] += 10.0
+    assert gate.reserve("create") == 0 and gate.reserve("create") == 0  # and after 10 quiet seconds, no pace
+
+
+def test_the_gate_honours_an_exhausted_budget() -> None:
+    now = [100.0]
+    gate = RateLimitGate(clock=lambda: now[0])
     gate.observe(response(200, **{"ratelimit-remaining": "0", "ratelimit-reset": "10"}), {}, cap=60)
-    assert gate.delay() == 10.0
+    assert gate.reserve() == 10.0
     gate.pause(1)  # a shorter pause does not shorten a longer one
     assert gate.delay() == 10.0
+    gate.observe(response(200, **{"ratelimit-remaining": "5", "ratelimit-reset": "1"}), {}, cap=60)
+    now[0] += 10.0
+    assert gate.reserve() == 0
