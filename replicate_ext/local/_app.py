@@ -515,6 +515,13 @@ class LocalApp:
         return found
 
     async def search(self, request: Request) -> Response:
+        try:
+            return self._search(request)
+        except ProblemError as problem:
+            # openapi.yaml documents this operation's 400 and 500 bodies as application/json, unlike the rest.
+            return Response(json.dumps(problem.body()), status_code=problem.status, media_type="application/json")
+
+    def _search(self, request: Request) -> Response:
         query = request.query_params.get("query")
         if query is None or not query.strip():
             raise ProblemError(400, "Invalid parameter", "query: this parameter is required.")
