@@ -9,6 +9,7 @@ needs help from the protocol: this subclass puts an `abort()` callable into each
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -37,6 +38,12 @@ def make_protocol(on_connection: Callable[[], None]) -> type[asyncio.Protocol]:
 
         def connection_made(self, transport: asyncio.BaseTransport) -> None:
             on_connection()
+            # asyncio sets TCP_NODELAY only on sockets whose `proto` says TCP; a listening socket made with
+            # proto 0 hands out connections without it, and Nagle's algorithm then holds each response's
+            # body behind its headers until the client's delayed ACK (about 40 ms a request).
+            sock = transport.get_extra_info("socket")
+            if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             super().connection_made(transport)  # type: ignore[arg-type]
 
         def _abort(self) -> None:

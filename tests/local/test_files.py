@@ -7,6 +7,7 @@ import json
 import os
 import time
 import urllib.parse
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -89,7 +90,7 @@ def test_uploads_over_the_limit_are_413_problems(api: httpx.Client) -> None:
     assert response.status_code == 413
     assert upload(api, "ok.bin", b"x" * 1000, "application/octet-stream").status_code == 201
 
-    def chunks() -> object:
+    def chunks() -> Iterator[bytes]:
         yield b'--b\r\nContent-Disposition: form-data; name="content"; filename="s.bin"\r\n\r\n'
         yield b"y" * 3000
         yield b"\r\n--b--\r\n"

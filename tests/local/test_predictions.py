@@ -6,6 +6,7 @@ import base64
 import threading
 import time
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -109,16 +110,6 @@ def test_cancel_interrupts_a_running_sync_predictor_in_its_thread(api: httpx.Cli
     done = wait_for_status(api, f"/predictions/{created['id']}")
     assert done["status"] == "canceled", canceled
     assert done["logs"] == "spinning"
-
-
-def counting_generator(n: int = 1000) -> Any:
-    """A sync generator predictor: one item every few milliseconds."""
-    for i in range(n):
-        time.sleep(0.005)
-        yield i
-
-
-counting_generator.__annotations__["return"] = "Iterator[int]"
 
 
 def test_cancel_before_start_cancels_a_queued_prediction() -> None:
@@ -352,7 +343,7 @@ def test_small_file_outputs_can_be_data_uris(api: httpx.Client) -> None:
     assert base64.b64decode(created["output"].split(",", 1)[1]).startswith(b"\x89PNG")
 
 
-def describe(image: __import__("pathlib").Path, label: str = "x") -> dict[str, Any]:
+def describe(image: Path, label: str = "x") -> dict[str, Any]:
     """Reads an input file."""
     data = image.read_bytes()
     return {"name": image.name, "size": len(data), "head": data[:5].decode("latin-1"), "label": label}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pytest
 
@@ -99,7 +99,7 @@ def test_validation_fills_defaults_and_names_the_failing_field() -> None:
         "seed": None,
     }
     assert notes == ["Ignoring unknown input 'extra'."]
-    cases = {
+    cases: dict[str, list[Any]] = {
         "prompt": [{}, {"prompt": ""}, {"prompt": "x" * 11}, {"prompt": 1}],
         "scheduler": [{"prompt": "a", "scheduler": "heun"}],
         "mode": [{"prompt": "a", "mode": "medium"}],
