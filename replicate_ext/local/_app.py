@@ -273,19 +273,20 @@ class LocalApp:
         self.closing = asyncio.Event()
         self.api_base = ""
         self.delivery_base = ""
+        self._http: Any = None
         self.webhooks = WebhookDispatcher(
+            http_client=self.http_client,
             secret=config.webhook_secret,
             stats=self.stats,
             throttle=config.webhook_throttle,
             retries=config.webhook_retries,
             backoff=config.webhook_backoff,
         )
-        self._http: Any = None
         self.runner = Runner(
             store=self.store,
             files=files,
             workers=config.workers,
-            http_client=lambda: self._http,
+            http_client=self.http_client,
             on_trained=self._on_trained,
         )
         self._register(models)
@@ -329,14 +330,22 @@ class LocalApp:
 
     async def startup(self, api_base: str, delivery_base: str) -> None:
         """Called on the server loop once the ports are known."""
-        import httpx
-
         self.api_base = api_base
         self.delivery_base = delivery_base
         self.files.set_bases(api_base, delivery_base)
         self.runner.bind_loop(asyncio.get_running_loop())
-        self._http = httpx.AsyncClient(timeout=httpx.Timeout(30.0))
-        await self.webhooks.start()
+
+    def http_client(self) -> Any:
+        """The one `httpx.AsyncClient` for webhook deliveries and input downloads, made on first use.
+
+        Made lazily because building its TLS context costs tens of milliseconds, which most servers (and
+        most tests) never need.
+        """
+        if self._http is None:
+            import httpx
+
+            self._http = httpx.AsyncClient(timeout=httpx.Timeout(30.0), follow_redirects=False)
+        return self._http
 
     async def shutdown(self) -> None:
         """Cancel running jobs, stop deliveries, and release held requests."""

@@ -269,7 +269,7 @@ class LocalReplicate:
 
         from ._app import AppConfig, LocalApp
         from ._files import FileStore
-        from ._protocol import make_protocol
+        from ._protocol import EventServer, make_protocol
 
         self._loop = asyncio.get_running_loop()
         self._stop_event = asyncio.Event()
@@ -319,7 +319,7 @@ class LocalReplicate:
                 timeout_graceful_shutdown=3,
                 timeout_keep_alive=30,
             )
-            servers.append(uvicorn.Server(server_config))
+            servers.append(EventServer(server_config))
         tasks = [
             asyncio.create_task(server.serve(sockets=[sock])) for server, sock in zip(servers, sockets, strict=True)
         ]
@@ -333,7 +333,7 @@ class LocalReplicate:
         finally:
             await app.shutdown()
             for server in servers:
-                server.should_exit = True
+                server.request_exit()
             await asyncio.gather(*tasks, return_exceptions=True)
 
     # -- counters and faults -----------------------------------------------------------------------------

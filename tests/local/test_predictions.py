@@ -44,7 +44,9 @@ def test_a_prediction_goes_from_starting_to_succeeded_with_logs_metrics_and_urls
 
 def test_the_processing_status_shows_the_logs_so_far(api: httpx.Client) -> None:
     created = create(api, "demo/sleep", {"seconds": 5})
-    running = wait_for_status(api, f"/predictions/{created['id']}", {"processing"})
+    wait_for_status(api, f"/predictions/{created['id']}", {"processing"})
+    running = wait_until(lambda: (body := api.get(f"/predictions/{created['id']}").json())["logs"] and body)
+    assert running["status"] == "processing"
     assert running["started_at"] is not None and running["completed_at"] is None
     assert running["logs"].startswith("Sleeping for 5 seconds")
     api.post(f"/predictions/{created['id']}/cancel")
