@@ -389,7 +389,7 @@ def test_many_concurrent_async_predictions_run_without_threads() -> None:
         assert server.stats()["predictions_created"] == 200
 
 
-def test_deleting_nothing_is_left_running_after_stop() -> None:
+def test_stop_leaves_no_threads_running_and_frees_the_port() -> None:
     before = set(threading.enumerate())
     server = LocalReplicate(models={"test/busy": busy_loop}).start()
     with httpx.Client(base_url=server.url + "/v1", headers={"Authorization": "Bearer t"}) as api:
@@ -401,3 +401,32 @@ def test_deleting_nothing_is_left_running_after_stop() -> None:
     assert set(threading.enumerate()) <= before
     with pytest.raises(httpx.ConnectError):
         httpx.get(url + "/v1/account")
+
+
+def chatty(steps: int = 3) -> str:
+    """Logs through print, stderr, logging and a tqdm-style progress bar."""
+    import logging
+    import sys
+
+    logger = logging.getLogger("tests.chatty")
+    logger.setLevel(logging.INFO)
+    print("from print")
+    sys.stderr.write("from stderr\n")
+    logger.info("from logging at %s", "info")
+    for step in range(steps + 1):
+        sys.stderr.write(f"\r{step * 100 // steps:3d}%|{'#' * step:<{steps}}| {step}/{steps}")
+    sys.stderr.write("\n")
+    return "done"
+
+
+@pytest.mark.replicate_local(models={"test/chatty": chatty})
+def test_print_stderr_logging_and_progress_bars_become_the_logs(api: httpx.Client) -> None:
+    created = create(api, "test/chatty", {"steps": 2}, prefer="wait")
+    assert created["logs"].splitlines() == [
+        "from print",
+        "from stderr",
+        "from logging at info",
+        "  0%|  | 0/2",
+        " 50%|# | 1/2",
+        "100%|##| 2/2",
+    ]
