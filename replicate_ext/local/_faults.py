@@ -17,7 +17,7 @@ import random
 import re
 import time
 from collections.abc import Iterable, Mapping, MutableMapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from ._errors import ProblemError
@@ -189,10 +189,6 @@ class Faults:
     @property
     def any_request_faults(self) -> bool:
         return bool(self.error_rate or self.reset_rate or self.stall_rate or self.latency_ms or self.rate_limit)
-
-    def with_changes(self, **changes: Any) -> Faults:
-        """A copy with some settings changed."""
-        return replace(self, **changes)
 
 
 class TokenBucket:

@@ -267,8 +267,9 @@ class LocalReplicate:
     async def _serve(self, sockets: list[socket.socket], ready: threading.Event) -> None:
         import uvicorn
 
-        from ._app import AppConfig, LocalApp
+        from ._app import LocalApp
         from ._files import FileStore
+        from ._http import AppConfig
         from ._protocol import EventServer, make_protocol
 
         self._loop = asyncio.get_running_loop()

@@ -19,9 +19,9 @@ from replicate_ext.local import (
     ProblemError,
     sign_webhook,
 )
-from replicate_ext.local._app import parse_cancel_after, parse_prefer
 from replicate_ext.local._faults import TokenBucket, parse_rate, parse_rate_limits
 from replicate_ext.local._files import parse_data_uri
+from replicate_ext.local._http import parse_cancel_after, parse_prefer
 from replicate_ext.local._logs import LineSplitter
 from replicate_ext.local._predictor import load_predictor, load_predictors_from_file
 from replicate_ext.local._routes import classify
