@@ -13,6 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from .conftest import validating_client
+
 
 @contextmanager
 def serve(
@@ -69,7 +71,7 @@ def test_the_console_script_serves_user_models_with_a_fixed_token(tmp_path: Path
     ) as (process, lines):  # fmt: skip
         assert len(lines) == 1 and lines[0].startswith("listening on http://")
         url = lines[0].removeprefix("listening on ")
-        with httpx.Client(base_url=url + "/v1", headers={"Authorization": "Bearer r8_fixed"}) as api:
+        with validating_client(url, token="r8_fixed") as api:
             result = api.post(
                 "/models/me/shout/predictions", json={"input": {"text": "hi"}}, headers={"Prefer": "wait"}
             ).json()

@@ -14,6 +14,8 @@ import pytest
 
 from replicate_ext.local import LocalReplicate
 
+from .conftest import validating_client
+
 
 def upload(api: httpx.Client, name: str, data: bytes, content_type: str, **fields: str) -> httpx.Response:
     return api.post("/files", files={"content": (name, data, content_type)}, data=fields)
@@ -36,7 +38,7 @@ def test_a_file_round_trips_with_metadata_checksums_and_a_signed_download(
     download = created["urls"]["download"]
     query = urllib.parse.parse_qs(urllib.parse.urlsplit(download).query)
     assert set(query) == {"owner", "expiry", "signature"}
-    with httpx.Client() as anonymous:  # a signed URL needs no token
+    with validating_client(server, token=None) as anonymous:  # a signed URL needs no token
         fetched = anonymous.get(download)
     assert fetched.status_code == 200 and fetched.content == data
     assert fetched.headers["content-type"] == "application/octet-stream"

@@ -14,6 +14,7 @@ import pytest
 
 from replicate_ext.local import LocalReplicate
 
+from .conftest import validating_client
 from .helpers import create, wait_for_status, wait_until
 
 FRACTAL_VERSION_KEYS = {"id", "created_at", "cog_version", "openapi_schema"}
@@ -117,7 +118,7 @@ def test_cancel_interrupts_a_running_sync_predictor_in_its_thread(api: httpx.Cli
 def test_cancel_before_start_cancels_a_queued_prediction() -> None:
     with (
         LocalReplicate(workers=1) as server,
-        httpx.Client(base_url=server.url + "/v1", headers={"Authorization": "Bearer t"}, timeout=30) as api,
+        validating_client(server) as api,
     ):
         first = create(api, "demo/sleep", {"seconds": 60})
         second = create(api, "demo/sleep", {"seconds": 60})
@@ -132,7 +133,7 @@ def test_cancel_before_start_cancels_a_queued_prediction() -> None:
 def test_predictions_beyond_the_worker_limit_wait_in_starting() -> None:
     with (
         LocalReplicate(workers=2) as server,
-        httpx.Client(base_url=server.url + "/v1", headers={"Authorization": "Bearer t"}, timeout=30) as api,
+        validating_client(server) as api,
     ):
         jobs = [create(api, "demo/sleep", {"seconds": 60}) for _ in range(3)]
         wait_for_status(api, f"/predictions/{jobs[1]['id']}", {"processing"})
@@ -209,11 +210,7 @@ def test_a_missing_required_input_is_a_422_problem() -> None:
 
     with (
         LocalReplicate({"test/echo": echo}, demo_models=False) as server,
-        httpx.Client(
-            base_url=server.url + "/v1",
-            headers={"Authorization": "Bearer t"},
-            event_hooks={"response": [__import__("tests.local.conftest").local.conftest.api_hook(server)]},
-        ) as api,
+        validating_client(server) as api,
     ):
         response = api.post("/models/test/echo/predictions", json={"input": {}})
         assert response.status_code == 422
@@ -379,7 +376,7 @@ def test_file_inputs_accept_data_uris_uploads_delivery_urls_and_http_urls(
 def test_many_concurrent_async_predictions_run_without_threads() -> None:
     with (
         LocalReplicate(workers=200) as server,
-        httpx.Client(base_url=server.url + "/v1", headers={"Authorization": "Bearer t"}, timeout=60) as api,
+        validating_client(server) as api,
     ):
         ids = [create(api, "demo/sleep", {"seconds": 0.5})["id"] for _ in range(200)]
         for prediction_id in ids:
@@ -392,7 +389,7 @@ def test_many_concurrent_async_predictions_run_without_threads() -> None:
 def test_stop_leaves_no_threads_running_and_frees_the_port() -> None:
     before = set(threading.enumerate())
     server = LocalReplicate(models={"test/busy": busy_loop}).start()
-    with httpx.Client(base_url=server.url + "/v1", headers={"Authorization": "Bearer t"}) as api:
+    with validating_client(server) as api:
         create(api, "test/busy", {"steps": 10**12})
         create(api, "demo/sleep", {"seconds": 60})
         wait_until(lambda: server.stats()["predictions_created"] == 2)
