@@ -11,7 +11,7 @@ from __future__ import annotations
 import hmac
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.requests import Request
@@ -48,15 +48,15 @@ NAME_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?$")
 
 @dataclass
 class AppConfig:
-    """The settings `LocalReplicate` passes down (see its docstring for each)."""
+    """The settings `LocalReplicate` passes down (see its docstring for each); the repr hides the secrets."""
 
-    token: str
+    token: str = field(repr=False)
     accept_any_token: bool
     username: str
     page_size: int
     min_cancel_after: float
     workers: int
-    webhook_secret: str
+    webhook_secret: str = field(repr=False)
     webhook_throttle: float
     webhook_retries: int
     webhook_backoff: float
