@@ -139,6 +139,8 @@ class LocalReplicate:
             webhook_secret = new_secret()
         self._webhook_secret = webhook_secret
         self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()  # orders a stop() that races the server thread's start
+        self._stop_requested = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop_event: asyncio.Event | None = None
         self._app: Any = None
@@ -217,6 +219,7 @@ class LocalReplicate:
             self._tmp = Path(tempfile.mkdtemp(prefix="replicate-ext-local-"))
         ready = threading.Event()
         self._error = None
+        self._stop_requested = False
         self._thread = threading.Thread(
             target=self._thread_main, args=(sockets, ready), name="replicate-ext-local-server", daemon=True
         )
@@ -235,7 +238,9 @@ class LocalReplicate:
         thread, self._thread = self._thread, None
         if thread is None:
             return
-        loop, stop_event = self._loop, self._stop_event
+        with self._lock:
+            self._stop_requested = True
+            loop, stop_event = self._loop, self._stop_event
         if loop is not None and stop_event is not None and not loop.is_closed():
             try:
                 loop.call_soon_threadsafe(stop_event.set)
@@ -272,8 +277,11 @@ class LocalReplicate:
         from ._http import AppConfig
         from ._protocol import EventServer, make_protocol
 
-        self._loop = asyncio.get_running_loop()
-        self._stop_event = asyncio.Event()
+        with self._lock:
+            self._loop = asyncio.get_running_loop()
+            self._stop_event = asyncio.Event()
+            if self._stop_requested:  # stop() came before the loop existed
+                self._stop_event.set()
         root = self._data_dir or self._tmp
         if root is None:  # start() sets one of them
             raise RuntimeError("No data folder.")
@@ -325,7 +333,7 @@ class LocalReplicate:
             asyncio.create_task(server.serve(sockets=[sock])) for server, sock in zip(servers, sockets, strict=True)
         ]
         try:
-            while not all(server.started for server in servers):
+            while not all(server.started for server in servers) and not self._stop_event.is_set():
                 if any(task.done() for task in tasks):
                     raise ServerStartError("uvicorn stopped while starting.")
                 await asyncio.sleep(0.01)
