@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from replicate_ext.local import LocalReplicate
+from replicate_ext.local import BasePredictor, LocalReplicate
 
 from .conftest import validating_client
 from .helpers import create, wait_for_status, wait_until
@@ -427,3 +427,29 @@ def test_print_stderr_logging_and_progress_bars_become_the_logs(api: httpx.Clien
         " 50%|# | 1/2",
         "100%|##| 2/2",
     ]
+
+
+class FlakySetup(BasePredictor):
+    """Its first setup fails; a later one works and is kept."""
+
+    setups = 0
+
+    def setup(self) -> None:
+        type(self).setups += 1
+        print(f"setup {type(self).setups}")
+        if type(self).setups == 1:
+            raise RuntimeError("weights missing")
+
+    def predict(self) -> int:
+        return type(self).setups
+
+
+@pytest.mark.replicate_local(models={"test/flaky": FlakySetup})
+def test_setup_runs_once_logs_into_the_prediction_and_is_retried_after_a_failure(api: httpx.Client) -> None:
+    first = create(api, "test/flaky", {}, prefer="wait")
+    assert first["status"] == "failed" and first["error"] == "Setup failed: weights missing"
+    assert first["logs"] == "setup 1"
+    second = create(api, "test/flaky", {}, prefer="wait")
+    assert second["status"] == "succeeded" and second["output"] == 2 and second["logs"] == "setup 2"
+    third = create(api, "test/flaky", {}, prefer="wait")
+    assert third["output"] == 2 and third["logs"] == ""
