@@ -7,7 +7,7 @@ import pytest
 
 from replicate_ext.local import LocalReplicate
 
-from .conftest import api_hook
+from .conftest import api_hook, validating_client
 
 
 def test_requests_without_a_valid_token_get_a_401_problem(server: LocalReplicate) -> None:
@@ -216,3 +216,16 @@ def test_stats_count_requests_by_route_and_status(server: LocalReplicate, api: h
     with httpx.Client() as plain:
         reset = plain.post(server.url + "/_local/reset-stats").json()
     assert reset["requests"] == {} and server.stats()["predictions_created"] == 0
+
+
+def test_connections_opened_counts_tcp_connections_not_requests(server: LocalReplicate) -> None:
+    server.reset_stats()
+    with validating_client(server) as keep_alive:
+        for _ in range(5):
+            keep_alive.get("/account")
+    assert server.stats()["connections_opened"] == 1
+    with validating_client(server) as closing:
+        for _ in range(3):
+            closing.get("/account", headers={"Connection": "close"})
+    assert server.stats()["connections_opened"] == 4
+    assert server.stats()["requests"]["GET /v1/account"] == 8
