@@ -83,11 +83,12 @@ class LocalApp(CatalogRoutes, JobRoutes, FileRoutes, AdminRoutes):
                 Route("/_local/faults", self._faults_get, methods=["GET"]),
                 Route("/_local/faults", self._faults_put, methods=["PUT"]),
                 Route("/_local/web/predictions/{prediction_id}", self._web_prediction, methods=["GET"]),
-                Route("/_local/web/{owner}/{name}", self._web_model, methods=["GET"]),
+                Route("/_local/web/{model_owner}/{model_name}", self._web_model, methods=["GET"]),
             ],
             exception_handlers={
                 ProblemError: self._problem_handler,
                 HTTPException: self._http_exception_handler,
+                Exception: self._error_handler,
             },
         )
         self.api = Observer(self.injector, admin, self.stats)
@@ -99,6 +100,7 @@ class LocalApp(CatalogRoutes, JobRoutes, FileRoutes, AdminRoutes):
             exception_handlers={
                 ProblemError: self._problem_handler,
                 HTTPException: self._http_exception_handler,
+                Exception: self._error_handler,
             },
         )
         self.delivery = DeliveryObserver(delivery, self.stats)

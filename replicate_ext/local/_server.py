@@ -321,6 +321,7 @@ class LocalReplicate:
                 asgi,
                 http=make_protocol(on_connection),
                 ws="none",
+                proxy_headers=False,
                 lifespan="off",
                 log_config=None,
                 log_level="warning",

@@ -229,3 +229,13 @@ def test_connections_opened_counts_tcp_connections_not_requests(server: LocalRep
             closing.get("/account", headers={"Connection": "close"})
     assert server.stats()["connections_opened"] == 4
     assert server.stats()["requests"]["GET /v1/account"] == 8
+
+
+def test_web_urls_of_models_and_predictions_resolve(server: LocalReplicate, api: httpx.Client) -> None:
+    model = api.get("/models/demo/sleep").json()
+    prediction = api.post("/models/demo/sleep/predictions", json={"input": {"seconds": 0}}).json()
+    with httpx.Client() as browser:
+        assert browser.get(model["url"]).json()["name"] == "sleep"
+        assert browser.get(prediction["urls"]["web"]).json()["id"] == prediction["id"]
+        assert browser.get(server.url + "/_local/web/nobody/nothing").status_code == 404
+        assert browser.get(server.url + "/_local/web/predictions/nothing").status_code == 404
