@@ -283,7 +283,7 @@ class JobRoutes(HandlerBase):
         return model
 
     async def deployments_list(self, request: Request) -> Response:
-        items = [d.as_dict(self.account()) for d in self.store.deployments.values()]
+        items = [d.as_dict(self.account()) for d in reversed(self.store.deployments.values())]  # newest first
         return json_response(self._offset_page(request, items))
 
     async def deployments_create(self, request: Request) -> Response:

@@ -106,10 +106,12 @@ class WebhookDispatcher:
         if state is None:
             return
         if what == "completed":
+            pending = state.timer is not None
             if state.timer is not None:
                 state.timer.cancel()
                 state.timer = None
-            if "completed" in job.webhook_events:
+            # The completed delivery carries the final state; without it, flush a throttled output/logs one.
+            if "completed" in job.webhook_events or pending:
                 self._enqueue(job, state)
             return
         if what not in job.webhook_events:

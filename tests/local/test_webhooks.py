@@ -122,3 +122,20 @@ def test_a_delivery_that_keeps_failing_is_given_up(
     receiver.wait_for(lambda r: len(r) >= 2)
     wait_until(lambda: server.stats()["webhook_deliveries"]["gave_up"] == 1)
     assert server.stats()["webhook_deliveries"] == {"attempted": 2, "succeeded": 0, "failed": 2, "gave_up": 1}
+
+
+@pytest.mark.replicate_local(webhook_throttle=5.0)
+def test_a_throttled_update_is_flushed_when_the_prediction_ends_without_a_completed_event(
+    api: httpx.Client, receiver: Receiver
+) -> None:
+    api.post(
+        "/models/demo/stream-text/predictions",
+        json={
+            "input": {"max_tokens": 5, "delay": 0.01},
+            "webhook": receiver.url + "/o",
+            "webhook_events_filter": ["output"],
+        },
+    )
+    received = receiver.wait_for(lambda r: len(r) >= 2)
+    assert len(received[0].json()["output"]) == 1  # the first change goes out at once
+    assert len(received[-1].json()["output"]) == 5  # the rest is flushed at the end, not lost
