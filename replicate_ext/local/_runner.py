@@ -16,6 +16,7 @@ import contextvars
 import ctypes
 import functools
 import inspect
+import math
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -279,6 +280,8 @@ class Runner:
 
     def _encode(self, value: Any) -> Any:
         """Make an output JSON-ready; files become delivery URLs. Blocking (copies files)."""
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"The predictor returned {value}, which JSON cannot represent.")
         if value is None or isinstance(value, str | bool | int | float):
             return value
         if isinstance(value, Path):

@@ -453,3 +453,21 @@ def test_setup_runs_once_logs_into_the_prediction_and_is_retried_after_a_failure
     assert second["status"] == "succeeded" and second["output"] == 2 and second["logs"] == "setup 2"
     third = create(api, "test/flaky", {}, prefer="wait")
     assert third["output"] == 2 and third["logs"] == ""
+
+
+def not_a_number() -> float:
+    """Returns NaN, which JSON cannot carry."""
+    return float("nan")
+
+
+def an_object() -> Any:
+    """Returns something that is not JSON."""
+    return object()
+
+
+@pytest.mark.replicate_local(models={"test/nan": not_a_number, "test/object": an_object})
+def test_outputs_json_cannot_carry_fail_the_prediction_with_a_clear_error(api: httpx.Client) -> None:
+    nan = create(api, "test/nan", {}, prefer="wait")
+    assert nan["status"] == "failed" and "JSON cannot represent" in nan["error"]
+    obj = create(api, "test/object", {}, prefer="wait")
+    assert obj["status"] == "failed" and "cannot be sent as JSON" in obj["error"]

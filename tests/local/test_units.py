@@ -153,6 +153,12 @@ def test_unsupported_signatures_are_rejected_with_a_clear_error() -> None:
         load_predictor(object())
     with pytest.raises(ValueError):
         Input(choices=[])
+
+    def bad_default(mode: str = Input(default="c", choices=["a", "b"])) -> str:
+        return mode
+
+    with pytest.raises(PredictorDefinitionError):
+        load_predictor(bad_default)
     with pytest.raises(PredictorDefinitionError):
         load_predictor("no-colon")
 
