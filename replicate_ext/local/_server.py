@@ -186,6 +186,7 @@ class LocalReplicate:
 
     @property
     def running(self) -> bool:
+        """Whether the server thread is alive (between `start()` and `stop()`)."""
         return self._thread is not None and self._thread.is_alive()
 
     # -- lifecycle ---------------------------------------------------------------------------------------
