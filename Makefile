@@ -4,9 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 UPSTREAM ?= spec/replicate-openapi.json
 
-.PHONY: setup update-spec spec-diff generate check-generated lint typecheck check-install test clean
+.PHONY: demo setup update-spec spec-diff generate check-generated lint typecheck check-install test clean
 
 setup: $(VENV)/.installed
+
+# Run demo/fractal and demo/stream-text on the local server (replicate_ext.local): no token, no network.
+demo: setup
+	$(BIN)/python examples/demo.py
 
 # Reinstall when the dependencies change; the editable install picks up source changes by itself.
 $(VENV)/.installed: pyproject.toml
@@ -31,7 +35,7 @@ lint: setup
 	$(BIN)/ruff format --check .
 
 typecheck: setup
-	$(BIN)/mypy replicate_ext tools tests
+	$(BIN)/mypy replicate_ext tools tests examples
 	cd generated && ../$(BIN)/mypy --strict --config-file /dev/null replicate_api
 
 # Build the distribution and install it into a fresh virtual environment, then import both packages.

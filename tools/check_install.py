@@ -14,6 +14,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECK = "import replicate_api, replicate_ext; from replicate_api.api.predictions import predictions_get; print('ok')"
+# Without the `local` extra the server package still imports, and starting a server says what to install.
+CHECK_LOCAL = (
+    "import replicate_ext.local as local\n"
+    "try:\n"
+    "    local.LocalReplicate().start()\n"
+    "except local.MissingExtraError as exc:\n"
+    "    assert \"pip install 'replicate-ext[local]'\" in str(exc), exc\n"
+    "    print('ok')\n"
+)
 
 
 def main() -> int:
@@ -30,6 +39,14 @@ def main() -> int:
         # Run from the temporary folder so that nothing is imported from the source tree by accident.
         out = subprocess.run([python, "-c", CHECK], cwd=tmp, check=True, capture_output=True, text=True)
         print(f"installed {wheels[0].name} into a fresh environment: import {out.stdout.strip()}")
+        local = subprocess.run([python, "-c", CHECK_LOCAL], cwd=tmp, check=True, capture_output=True, text=True)
+        serve = subprocess.run(
+            [env / "bin" / "replicate-ext", "serve", "--port", "0"], cwd=tmp, capture_output=True, text=True
+        )
+        if serve.returncode != 2 or "replicate-ext[local]" not in serve.stderr:
+            print(f"replicate-ext serve without the local extra: {serve.returncode} {serve.stderr!r}", file=sys.stderr)
+            return 1
+        print(f"without the local extra: LocalReplicate().start() {local.stdout.strip()}; replicate-ext serve exits 2")
     return 0
 
 

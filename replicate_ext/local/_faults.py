@@ -16,19 +16,27 @@ import math
 import random
 import re
 import time
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Mapping, MutableMapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from ._errors import ProblemError
 
-__all__ = ["ROUTE_CLASSES", "FaultInjector", "Faults", "TokenBucket", "parse_rate", "parse_rate_limits"]
+__all__ = [
+    "ROUTE_CLASSES",
+    "FaultInjector",
+    "Faults",
+    "TokenBucket",
+    "drop_connection",
+    "parse_rate",
+    "parse_rate_limits",
+]
 
 ROUTE_CLASSES = ("create", "read", "write")
 _TIMINGS = ("after", "before")
 ABORT_EXTENSION = "replicate_ext.abort"
 
-Scope = dict[str, Any]
+Scope = MutableMapping[str, Any]
 Message = dict[str, Any]
 
 
@@ -182,10 +190,6 @@ class Faults:
     def any_request_faults(self) -> bool:
         return bool(self.error_rate or self.reset_rate or self.stall_rate or self.latency_ms or self.rate_limit)
 
-    def with_changes(self, **changes: Any) -> Faults:
-        """A copy with some settings changed."""
-        return replace(self, **changes)
-
 
 class TokenBucket:
     """A token bucket: `rate` tokens a second, holding at most `max(1, rate)`."""
@@ -285,10 +289,7 @@ class FaultInjector:
         elif draw < faults.error_rate + faults.reset_rate:
             await self._maybe_run(scope, receive, faults)
             self.stats.faults["resets"] += 1
-            abort = scope.get("extensions", {}).get(ABORT_EXTENSION)
-            if abort is None:
-                raise RuntimeError("The server protocol gives no way to drop a connection.")
-            abort()
+            await drop_connection(scope, receive)
         elif draw < faults.error_rate + faults.reset_rate + faults.stall_rate:
             self.stats.faults["stalls"] += 1
             await self._stall(scope, receive, send, faults)
@@ -325,9 +326,29 @@ class FaultInjector:
                     break
         finally:
             closing.cancel()
-        abort = scope.get("extensions", {}).get(ABORT_EXTENSION)
-        if abort is not None:
-            abort()
+        await drop_connection(scope, receive)
+
+
+async def drop_connection(scope: Scope, receive: Any | None) -> None:
+    """Abort the request's TCP connection (no response at all) and wait until the server has noticed.
+
+    Waiting matters: returning first would make uvicorn report an app that "returned without starting
+    response". Without `receive` (another task reads it), yielding to the loop lets the abort land.
+    """
+    abort = scope.get("extensions", {}).get(ABORT_EXTENSION)
+    if abort is None:
+        raise RuntimeError("The server protocol gives no way to drop a connection.")
+    abort()
+    if receive is None:
+        for _ in range(3):
+            await asyncio.sleep(0)
+        return
+    try:
+        async with asyncio.timeout(1.0):
+            while (await receive())["type"] != "http.disconnect":
+                pass
+    except TimeoutError:
+        pass
 
 
 def _add_headers(send: Any, headers: dict[str, str]) -> Any:

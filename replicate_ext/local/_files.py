@@ -1,6 +1,8 @@
 """Files: uploads (`POST /v1/files`), signed downloads, file outputs on the delivery origin, file inputs.
 
-Uploads are parsed as they arrive with python-multipart and written straight to disk, hashing on the way.
+Uploads are parsed as they arrive with python-multipart and written straight to disk, hashing on the way
+(the writes happen on the event loop, a chunk at a time as the client sends them: page-cache writes of that
+size are short, and a local server does not need a thread per upload).
 Download URLs are signed: `signature` is the unpadded base64url HMAC-SHA256, under the server's signing key,
 of `"{owner} {file id} {expiry}"`. A valid, unexpired signature is both required and sufficient to download
 (no `Authorization` needed, as with a pre-signed URL); a missing, wrong or expired one gets 403.

@@ -44,12 +44,6 @@ class PredictorSpec:
             return self.target()
         return self.target
 
-    @staticmethod
-    def has_setup(instance: Any) -> bool:
-        """Whether `instance` has a `setup()` worth calling."""
-        setup = getattr(instance, "setup", None)
-        return callable(setup) and not inspect.isfunction(instance)
-
 
 def _predict_callable(target: Any, name: str) -> Callable[..., Any] | None:
     if inspect.isclass(target):

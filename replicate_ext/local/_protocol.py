@@ -1,4 +1,4 @@
-"""A uvicorn HTTP protocol that counts connections and lets the app drop one.
+"""uvicorn glue: an HTTP protocol that counts connections and lets the app drop one, and a prompt-exiting server.
 
 uvicorn does not give ASGI apps the transport, so a fault that must "drop the connection with no response"
 needs help from the protocol: this subclass puts an `abort()` callable into each request's
@@ -9,14 +9,16 @@ needs help from the protocol: this subclass puts an `abort()` callable into each
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import Callable
 from typing import Any
 
+import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from ._faults import ABORT_EXTENSION
 
-__all__ = ["make_protocol"]
+__all__ = ["EventServer", "make_protocol"]
 
 
 def make_protocol(on_connection: Callable[[], None]) -> type[asyncio.Protocol]:
@@ -37,6 +39,12 @@ def make_protocol(on_connection: Callable[[], None]) -> type[asyncio.Protocol]:
 
         def connection_made(self, transport: asyncio.BaseTransport) -> None:
             on_connection()
+            # asyncio sets TCP_NODELAY only on sockets whose `proto` says TCP; a listening socket made with
+            # proto 0 hands out connections without it, and Nagle's algorithm then holds each response's
+            # body behind its headers until the client's delayed ACK (about 40 ms a request).
+            sock = transport.get_extra_info("socket")
+            if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             super().connection_made(transport)  # type: ignore[arg-type]
 
         def _abort(self) -> None:
@@ -44,3 +52,25 @@ def make_protocol(on_connection: Callable[[], None]) -> type[asyncio.Protocol]:
                 self.transport.abort()
 
     return _Protocol
+
+
+class EventServer(uvicorn.Server):
+    """A uvicorn server whose main loop wakes as soon as it is asked to exit (not at its next 0.1 s tick)."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self._exit = asyncio.Event()
+
+    def request_exit(self) -> None:
+        """Stop serving (the equivalent of setting `should_exit`, without the polling delay)."""
+        self.should_exit = True
+        self._exit.set()
+
+    async def main_loop(self) -> None:
+        counter = 0
+        while not await self.on_tick(counter):
+            counter = (counter + 10) % 864000  # each pass is about a second: refresh the Date header each time
+            try:
+                await asyncio.wait_for(self._exit.wait(), timeout=1.0)
+            except TimeoutError:
+                pass

@@ -16,6 +16,7 @@ import contextvars
 import ctypes
 import functools
 import inspect
+import math
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -143,7 +144,16 @@ class Runner:
                 else:
                     execution.in_thread = True
                     context = contextvars.copy_context()
-                    call = functools.partial(context.run, self._thread_main, job, execution, func, kwargs, signature)
+                    call = functools.partial(
+                        context.run,
+                        self._thread_main,
+                        job,
+                        execution,
+                        func,
+                        kwargs,
+                        signature,
+                        loop.call_soon_threadsafe,
+                    )
                     outcome, result = await loop.run_in_executor(self._executor, call)
                     if outcome == "canceled":
                         raise PredictionCanceled
@@ -207,10 +217,19 @@ class Runner:
         return instance
 
     def _thread_main(
-        self, job: Job, execution: _Execution, func: Callable[..., Any], kwargs: dict[str, Any], signature: Signature
+        self,
+        job: Job,
+        execution: _Execution,
+        func: Callable[..., Any],
+        kwargs: dict[str, Any],
+        signature: Signature,
+        loop_call: Callable[..., Any],
     ) -> tuple[str, Any]:
-        """Runs in a worker thread: call the predictor, stream a generator's items, encode the output."""
-        loop_call = self._loop_call
+        """Runs in a worker thread: call the predictor, stream a generator's items, encode the output.
+
+        `loop_call` is the loop's `call_soon_threadsafe`: items reach the loop in order, and before the
+        thread's result does, so no output or log line is lost at the end.
+        """
         try:
             try:
                 with self._lock:
@@ -245,14 +264,6 @@ class Runner:
         except Exception as exc:
             return "failed", exc
 
-    @property
-    def _loop_call(self) -> Callable[..., Any]:
-        return self._loop.call_soon_threadsafe
-
-    def bind_loop(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Remember the server's loop (worker threads hand results to it)."""
-        self._loop = loop
-
     async def _run_async_generator(self, job: Job, func: Callable[..., Any], kwargs: dict[str, Any]) -> None:
         await self._consume_async(job, func(**kwargs))
 
@@ -269,6 +280,8 @@ class Runner:
 
     def _encode(self, value: Any) -> Any:
         """Make an output JSON-ready; files become delivery URLs. Blocking (copies files)."""
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"The predictor returned {value}, which JSON cannot represent.")
         if value is None or isinstance(value, str | bool | int | float):
             return value
         if isinstance(value, Path):

@@ -156,6 +156,8 @@ def _field(name: str, param: inspect.Parameter, annotation: Any, order: int, whe
         is_list = True
     else:
         kind, _schema = _scalar(base, f"{where}: {name}")
+    if choices is not None and default is not MISSING and default not in choices:
+        raise PredictorDefinitionError(f"{where}: the default of {name!r}, {default!r}, is not one of its choices.")
     return Field(
         name=name,
         kind=kind,

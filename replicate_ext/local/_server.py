@@ -139,6 +139,8 @@ class LocalReplicate:
             webhook_secret = new_secret()
         self._webhook_secret = webhook_secret
         self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()  # orders a stop() that races the server thread's start
+        self._stop_requested = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop_event: asyncio.Event | None = None
         self._app: Any = None
@@ -184,6 +186,7 @@ class LocalReplicate:
 
     @property
     def running(self) -> bool:
+        """Whether the server thread is alive (between `start()` and `stop()`)."""
         return self._thread is not None and self._thread.is_alive()
 
     # -- lifecycle ---------------------------------------------------------------------------------------
@@ -217,6 +220,7 @@ class LocalReplicate:
             self._tmp = Path(tempfile.mkdtemp(prefix="replicate-ext-local-"))
         ready = threading.Event()
         self._error = None
+        self._stop_requested = False
         self._thread = threading.Thread(
             target=self._thread_main, args=(sockets, ready), name="replicate-ext-local-server", daemon=True
         )
@@ -235,7 +239,9 @@ class LocalReplicate:
         thread, self._thread = self._thread, None
         if thread is None:
             return
-        loop, stop_event = self._loop, self._stop_event
+        with self._lock:
+            self._stop_requested = True
+            loop, stop_event = self._loop, self._stop_event
         if loop is not None and stop_event is not None and not loop.is_closed():
             try:
                 loop.call_soon_threadsafe(stop_event.set)
@@ -267,12 +273,16 @@ class LocalReplicate:
     async def _serve(self, sockets: list[socket.socket], ready: threading.Event) -> None:
         import uvicorn
 
-        from ._app import AppConfig, LocalApp
+        from ._app import LocalApp
         from ._files import FileStore
-        from ._protocol import make_protocol
+        from ._http import AppConfig
+        from ._protocol import EventServer, make_protocol
 
-        self._loop = asyncio.get_running_loop()
-        self._stop_event = asyncio.Event()
+        with self._lock:
+            self._loop = asyncio.get_running_loop()
+            self._stop_event = asyncio.Event()
+            if self._stop_requested:  # stop() came before the loop existed
+                self._stop_event.set()
         root = self._data_dir or self._tmp
         if root is None:  # start() sets one of them
             raise RuntimeError("No data folder.")
@@ -312,6 +322,7 @@ class LocalReplicate:
                 asgi,
                 http=make_protocol(on_connection),
                 ws="none",
+                proxy_headers=False,
                 lifespan="off",
                 log_config=None,
                 log_level="warning",
@@ -319,12 +330,12 @@ class LocalReplicate:
                 timeout_graceful_shutdown=3,
                 timeout_keep_alive=30,
             )
-            servers.append(uvicorn.Server(server_config))
+            servers.append(EventServer(server_config))
         tasks = [
             asyncio.create_task(server.serve(sockets=[sock])) for server, sock in zip(servers, sockets, strict=True)
         ]
         try:
-            while not all(server.started for server in servers):
+            while not all(server.started for server in servers) and not self._stop_event.is_set():
                 if any(task.done() for task in tasks):
                     raise ServerStartError("uvicorn stopped while starting.")
                 await asyncio.sleep(0.01)
@@ -333,7 +344,7 @@ class LocalReplicate:
         finally:
             await app.shutdown()
             for server in servers:
-                server.should_exit = True
+                server.request_exit()
             await asyncio.gather(*tasks, return_exceptions=True)
 
     # -- counters and faults -----------------------------------------------------------------------------

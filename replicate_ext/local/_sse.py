@@ -14,7 +14,7 @@ from typing import Any
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.requests import Request
 
-from ._faults import ABORT_EXTENSION, FaultInjector
+from ._faults import ABORT_EXTENSION, FaultInjector, drop_connection
 from ._state import Job
 from ._stats import Stats
 
@@ -42,7 +42,7 @@ def stream_response(request: Request, job: Job, injector: FaultInjector, stats: 
                     return
                 if abort is not None and injector.drop_stream():
                     stats.faults["stream_drops"] += 1
-                    abort()
+                    await drop_connection(request.scope, None)
                     return
             if job.terminal and index >= len(job.events):
                 return

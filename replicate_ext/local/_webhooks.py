@@ -23,6 +23,7 @@ import json
 import os
 import secrets
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ._state import Job
@@ -61,24 +62,28 @@ class _JobState:
 class WebhookDispatcher:
     """Sends the webhooks of every prediction and training of one server."""
 
-    def __init__(self, *, secret: str, stats: Stats, throttle: float, retries: int, backoff: float) -> None:
+    def __init__(
+        self,
+        *,
+        http_client: Callable[[], httpx.AsyncClient],
+        secret: str,
+        stats: Stats,
+        throttle: float,
+        retries: int,
+        backoff: float,
+    ) -> None:
+        self.http_client = http_client
         self.secret = secret
         self.stats = stats
         self.throttle = throttle
         self.retries = retries
         self.backoff = backoff
-        self._client: httpx.AsyncClient | None = None
         self._states: dict[str, _JobState] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._closed = False
 
-    async def start(self) -> None:
-        import httpx
-
-        self._client = httpx.AsyncClient(timeout=httpx.Timeout(10.0), follow_redirects=False)
-
     async def close(self) -> None:
-        """Stop: cancel pending deliveries and close the HTTP client."""
+        """Stop: cancel pending deliveries (the owner closes the HTTP client)."""
         self._closed = True
         for state in self._states.values():
             if state.timer is not None:
@@ -87,8 +92,6 @@ class WebhookDispatcher:
             task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._client is not None:
-            await self._client.aclose()
 
     def attach(self, job: Job) -> None:
         """Follow `job` if it has a webhook."""
@@ -103,10 +106,12 @@ class WebhookDispatcher:
         if state is None:
             return
         if what == "completed":
+            pending = state.timer is not None
             if state.timer is not None:
                 state.timer.cancel()
                 state.timer = None
-            if "completed" in job.webhook_events:
+            # The completed delivery carries the final state; without it, flush a throttled output/logs one.
+            if "completed" in job.webhook_events or pending:
                 self._enqueue(job, state)
             return
         if what not in job.webhook_events:
@@ -147,9 +152,7 @@ class WebhookDispatcher:
     async def _deliver(self, previous: asyncio.Task[None] | None, url: str, body: bytes) -> None:
         if previous is not None:
             await asyncio.gather(previous, return_exceptions=True)
-        client = self._client
-        if client is None:
-            return
+        client = self.http_client()
         message_id = "msg_" + secrets.token_hex(16)
         for attempt in range(self.retries + 1):
             timestamp = int(time.time())
@@ -162,7 +165,7 @@ class WebhookDispatcher:
             }
             self.stats.webhook_attempted += 1
             try:
-                response = await client.post(url, content=body, headers=headers)
+                response = await client.post(url, content=body, headers=headers, timeout=10.0)
             except Exception:
                 ok = False
             else:

@@ -17,13 +17,13 @@ import pytest
 import yaml
 from openapi_core import Config, OpenAPI
 from openapi_core.datatypes import RequestParameters
-from openapi_core.templating.paths.exceptions import PathNotFound
+from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
 from openapi_schema_validator import OAS31Validator
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from replicate_ext.local import LocalReplicate
 
-from ..recorded import SPEC
+from ..recorded import SPEC, routes
 
 # Defaults that keep the tests quick: short Cancel-After, fast webhook retries.
 TEST_DEFAULTS: dict[str, Any] = {
@@ -95,12 +95,33 @@ class _Response:
 
 @dataclass
 class Validation:
-    """Counts the responses checked against openapi.yaml, by operation path."""
+    """The responses checked against openapi.yaml: how many, and of which operations."""
 
-    checked: list[str] = field(default_factory=list)
+    responses: int = 0
+    operations: set[str] = field(default_factory=set)
+
+    def record(self, request: httpx.Request) -> None:
+        self.responses += 1
+        path = request.url.path.removeprefix("/v1")
+        for method, pattern, operation_id in routes():
+            if method == request.method and pattern.match(path):
+                self.operations.add(operation_id)
 
 
 VALIDATION = Validation()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say how many responses were validated against openapi.yaml, and which operations none covered."""
+    if not VALIDATION.responses:
+        return
+    every = {operation_id for _, _, operation_id in routes()}
+    missing = sorted(every - VALIDATION.operations)
+    terminalreporter.write_line(
+        f"openapi.yaml: {VALIDATION.responses} responses validated, covering "
+        f"{len(VALIDATION.operations & every)} of {len(every)} operations"
+        + (f" (not covered: {', '.join(missing)})" if 0 < len(missing) <= 5 else "")
+    )
 
 
 def validate_response(response: httpx.Response) -> None:
@@ -108,26 +129,36 @@ def validate_response(response: httpx.Response) -> None:
     response.read()
     request = response.request
     try:
-        openapi().validate_response(_Request(request), _Response(response))  # type: ignore[arg-type]
-    except PathNotFound:
-        # A route the API does not have: the answer must still be a problem+json body.
+        openapi().validate_response(_Request(request), _Response(response))
+    except (PathNotFound, OperationNotFound):
+        # A route or method the API does not have: the answer must still be a problem+json body.
         assert response.headers["content-type"].startswith("application/problem+json"), response.text
         problem_validator().validate(response.json())
     if response.status_code >= 400:
         body = response.json()
         assert {"title", "status", "detail"} <= set(body), body
         assert body["status"] == response.status_code
-    VALIDATION.checked.append(f"{request.method} {request.url.path}")
+    VALIDATION.record(request)
 
 
-def api_hook(server: LocalReplicate) -> Any:
-    """An httpx response hook that validates the responses of the server's API origin."""
+def api_hook(server: LocalReplicate | str) -> Any:
+    """An httpx response hook that validates the responses of the server's API origin (a server or its URL)."""
+    base = (server if isinstance(server, str) else server.url) + "/v1/"
 
     def hook(response: httpx.Response) -> None:
-        if str(response.request.url).startswith(server.url + "/v1/"):
+        if str(response.request.url).startswith(base):
             validate_response(response)
 
     return hook
+
+
+def validating_client(server: LocalReplicate | str, token: str | None = "t", **kwargs: Any) -> httpx.Client:
+    """An httpx client for the API of `server` (base URL ending in /v1) that validates every response."""
+    url = server if isinstance(server, str) else server.url
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return httpx.Client(
+        base_url=url + "/v1", headers=headers, event_hooks={"response": [api_hook(url)]}, **{"timeout": 60, **kwargs}
+    )
 
 
 @pytest.fixture

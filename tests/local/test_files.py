@@ -7,11 +7,14 @@ import json
 import os
 import time
 import urllib.parse
+from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from replicate_ext.local import LocalReplicate
+
+from .conftest import validating_client
 
 
 def upload(api: httpx.Client, name: str, data: bytes, content_type: str, **fields: str) -> httpx.Response:
@@ -35,7 +38,7 @@ def test_a_file_round_trips_with_metadata_checksums_and_a_signed_download(
     download = created["urls"]["download"]
     query = urllib.parse.parse_qs(urllib.parse.urlsplit(download).query)
     assert set(query) == {"owner", "expiry", "signature"}
-    with httpx.Client() as anonymous:  # a signed URL needs no token
+    with validating_client(server, token=None) as anonymous:  # a signed URL needs no token
         fetched = anonymous.get(download)
     assert fetched.status_code == 200 and fetched.content == data
     assert fetched.headers["content-type"] == "application/octet-stream"
@@ -89,7 +92,7 @@ def test_uploads_over_the_limit_are_413_problems(api: httpx.Client) -> None:
     assert response.status_code == 413
     assert upload(api, "ok.bin", b"x" * 1000, "application/octet-stream").status_code == 201
 
-    def chunks() -> object:
+    def chunks() -> Iterator[bytes]:
         yield b'--b\r\nContent-Disposition: form-data; name="content"; filename="s.bin"\r\n\r\n'
         yield b"y" * 3000
         yield b"\r\n--b--\r\n"

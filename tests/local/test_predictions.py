@@ -6,13 +6,15 @@ import base64
 import threading
 import time
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from replicate_ext.local import LocalReplicate
+from replicate_ext.local import BasePredictor, LocalReplicate
 
+from .conftest import validating_client
 from .helpers import create, wait_for_status, wait_until
 
 FRACTAL_VERSION_KEYS = {"id", "created_at", "cog_version", "openapi_schema"}
@@ -43,7 +45,9 @@ def test_a_prediction_goes_from_starting_to_succeeded_with_logs_metrics_and_urls
 
 def test_the_processing_status_shows_the_logs_so_far(api: httpx.Client) -> None:
     created = create(api, "demo/sleep", {"seconds": 5})
-    running = wait_for_status(api, f"/predictions/{created['id']}", {"processing"})
+    wait_for_status(api, f"/predictions/{created['id']}", {"processing"})
+    running = wait_until(lambda: (body := api.get(f"/predictions/{created['id']}").json())["logs"] and body)
+    assert running["status"] == "processing"
     assert running["started_at"] is not None and running["completed_at"] is None
     assert running["logs"].startswith("Sleeping for 5 seconds")
     api.post(f"/predictions/{created['id']}/cancel")
@@ -111,20 +115,10 @@ def test_cancel_interrupts_a_running_sync_predictor_in_its_thread(api: httpx.Cli
     assert done["logs"] == "spinning"
 
 
-def counting_generator(n: int = 1000) -> Any:
-    """A sync generator predictor: one item every few milliseconds."""
-    for i in range(n):
-        time.sleep(0.005)
-        yield i
-
-
-counting_generator.__annotations__["return"] = "Iterator[int]"
-
-
 def test_cancel_before_start_cancels_a_queued_prediction() -> None:
     with (
         LocalReplicate(workers=1) as server,
-        httpx.Client(base_url=server.url + "/v1", headers={"Authorization": "Bearer t"}, timeout=30) as api,
+        validating_client(server) as api,
     ):
         first = create(api, "demo/sleep", {"seconds": 60})
         second = create(api, "demo/sleep", {"seconds": 60})
@@ -139,7 +133,7 @@ def test_cancel_before_start_cancels_a_queued_prediction() -> None:
 def test_predictions_beyond_the_worker_limit_wait_in_starting() -> None:
     with (
         LocalReplicate(workers=2) as server,
-        httpx.Client(base_url=server.url + "/v1", headers={"Authorization": "Bearer t"}, timeout=30) as api,
+        validating_client(server) as api,
     ):
         jobs = [create(api, "demo/sleep", {"seconds": 60}) for _ in range(3)]
         wait_for_status(api, f"/predictions/{jobs[1]['id']}", {"processing"})
@@ -216,11 +210,7 @@ def test_a_missing_required_input_is_a_422_problem() -> None:
 
     with (
         LocalReplicate({"test/echo": echo}, demo_models=False) as server,
-        httpx.Client(
-            base_url=server.url + "/v1",
-            headers={"Authorization": "Bearer t"},
-            event_hooks={"response": [__import__("tests.local.conftest").local.conftest.api_hook(server)]},
-        ) as api,
+        validating_client(server) as api,
     ):
         response = api.post("/models/test/echo/predictions", json={"input": {}})
         assert response.status_code == 422
@@ -352,7 +342,7 @@ def test_small_file_outputs_can_be_data_uris(api: httpx.Client) -> None:
     assert base64.b64decode(created["output"].split(",", 1)[1]).startswith(b"\x89PNG")
 
 
-def describe(image: __import__("pathlib").Path, label: str = "x") -> dict[str, Any]:
+def describe(image: Path, label: str = "x") -> dict[str, Any]:
     """Reads an input file."""
     data = image.read_bytes()
     return {"name": image.name, "size": len(data), "head": data[:5].decode("latin-1"), "label": label}
@@ -386,7 +376,7 @@ def test_file_inputs_accept_data_uris_uploads_delivery_urls_and_http_urls(
 def test_many_concurrent_async_predictions_run_without_threads() -> None:
     with (
         LocalReplicate(workers=200) as server,
-        httpx.Client(base_url=server.url + "/v1", headers={"Authorization": "Bearer t"}, timeout=60) as api,
+        validating_client(server) as api,
     ):
         ids = [create(api, "demo/sleep", {"seconds": 0.5})["id"] for _ in range(200)]
         for prediction_id in ids:
@@ -396,10 +386,10 @@ def test_many_concurrent_async_predictions_run_without_threads() -> None:
         assert server.stats()["predictions_created"] == 200
 
 
-def test_deleting_nothing_is_left_running_after_stop() -> None:
+def test_stop_leaves_no_threads_running_and_frees_the_port() -> None:
     before = set(threading.enumerate())
     server = LocalReplicate(models={"test/busy": busy_loop}).start()
-    with httpx.Client(base_url=server.url + "/v1", headers={"Authorization": "Bearer t"}) as api:
+    with validating_client(server) as api:
         create(api, "test/busy", {"steps": 10**12})
         create(api, "demo/sleep", {"seconds": 60})
         wait_until(lambda: server.stats()["predictions_created"] == 2)
@@ -408,3 +398,76 @@ def test_deleting_nothing_is_left_running_after_stop() -> None:
     assert set(threading.enumerate()) <= before
     with pytest.raises(httpx.ConnectError):
         httpx.get(url + "/v1/account")
+
+
+def chatty(steps: int = 3) -> str:
+    """Logs through print, stderr, logging and a tqdm-style progress bar."""
+    import logging
+    import sys
+
+    logger = logging.getLogger("tests.chatty")
+    logger.setLevel(logging.INFO)
+    print("from print")
+    sys.stderr.write("from stderr\n")
+    logger.info("from logging at %s", "info")
+    for step in range(steps + 1):
+        sys.stderr.write(f"\r{step * 100 // steps:3d}%|{'#' * step:<{steps}}| {step}/{steps}")
+    sys.stderr.write("\n")
+    return "done"
+
+
+@pytest.mark.replicate_local(models={"test/chatty": chatty})
+def test_print_stderr_logging_and_progress_bars_become_the_logs(api: httpx.Client) -> None:
+    created = create(api, "test/chatty", {"steps": 2}, prefer="wait")
+    assert created["logs"].splitlines() == [
+        "from print",
+        "from stderr",
+        "from logging at info",
+        "  0%|  | 0/2",
+        " 50%|# | 1/2",
+        "100%|##| 2/2",
+    ]
+
+
+class FlakySetup(BasePredictor):
+    """Its first setup fails; a later one works and is kept."""
+
+    setups = 0
+
+    def setup(self) -> None:
+        type(self).setups += 1
+        print(f"setup {type(self).setups}")
+        if type(self).setups == 1:
+            raise RuntimeError("weights missing")
+
+    def predict(self) -> int:
+        return type(self).setups
+
+
+@pytest.mark.replicate_local(models={"test/flaky": FlakySetup})
+def test_setup_runs_once_logs_into_the_prediction_and_is_retried_after_a_failure(api: httpx.Client) -> None:
+    first = create(api, "test/flaky", {}, prefer="wait")
+    assert first["status"] == "failed" and first["error"] == "Setup failed: weights missing"
+    assert first["logs"] == "setup 1"
+    second = create(api, "test/flaky", {}, prefer="wait")
+    assert second["status"] == "succeeded" and second["output"] == 2 and second["logs"] == "setup 2"
+    third = create(api, "test/flaky", {}, prefer="wait")
+    assert third["output"] == 2 and third["logs"] == ""
+
+
+def not_a_number() -> float:
+    """Returns NaN, which JSON cannot carry."""
+    return float("nan")
+
+
+def an_object() -> Any:
+    """Returns something that is not JSON."""
+    return object()
+
+
+@pytest.mark.replicate_local(models={"test/nan": not_a_number, "test/object": an_object})
+def test_outputs_json_cannot_carry_fail_the_prediction_with_a_clear_error(api: httpx.Client) -> None:
+    nan = create(api, "test/nan", {}, prefer="wait")
+    assert nan["status"] == "failed" and "JSON cannot represent" in nan["error"]
+    obj = create(api, "test/object", {}, prefer="wait")
+    assert obj["status"] == "failed" and "cannot be sent as JSON" in obj["error"]

@@ -104,12 +104,13 @@ def test_a_dropped_stream_can_be_resumed_with_last_event_id_until_done(
             headers["Last-Event-ID"] = last
         try:
             with httpx.stream("GET", created["urls"]["stream"], headers=headers, timeout=30) as response:
-                buffer = ""
-                for chunk in response.iter_text():
-                    buffer += chunk
-                    *complete, buffer = buffer.split("\r\n\r\n") if "\r\n\r\n" in buffer else (buffer.split("\n\n"))
-                    for block in complete:
-                        collected += parse_sse(block.replace("\r\n", "\n") + "\n\n")
+                block: list[str] = []
+                for line in response.iter_lines():  # keep each event as soon as its blank line arrives
+                    if line:
+                        block.append(line)
+                    elif block:
+                        collected += parse_sse("\n".join(block) + "\n\n")
+                        block = []
         except (httpx.RemoteProtocolError, httpx.ReadError):
             drops += 1
         if collected and collected[-1]["event"] == "done":

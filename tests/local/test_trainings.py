@@ -6,6 +6,7 @@ import httpx
 
 from replicate_ext.local import LocalReplicate
 
+from .conftest import validating_client
 from .helpers import wait_for_status
 
 
@@ -74,7 +75,7 @@ def test_a_training_can_be_canceled(api: httpx.Client) -> None:
     api.post("/models", json={"owner": "local", "name": "t", "visibility": "private", "hardware": "cpu"})
     with (
         LocalReplicate(workers=1) as other,
-        httpx.Client(base_url=other.url + "/v1", headers={"Authorization": "Bearer x"}) as client,
+        validating_client(other) as client,
     ):
         client.post("/models", json={"owner": "local", "name": "t", "visibility": "private", "hardware": "cpu"})
         blocker = client.post("/models/demo/sleep/predictions", json={"input": {"seconds": 60}}).json()
