@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from replicate_ext.local import Input
+from replicate_ext.local import BasePredictor, Input
 
 
 def echo(text: str = Input(default="", description="Returned as it came"), number: int = 0) -> dict[str, Any]:
@@ -30,10 +31,31 @@ def upscale(image: Path, scale: int = Input(default=2, ge=1, le=4)) -> Path:
     return target
 
 
+class SlowTrainer(BasePredictor):
+    """A model whose training takes a while (and can be canceled in the middle of it)."""
+
+    def predict(self, text: str = "") -> str:
+        return text
+
+    def train(self, seconds: float = Input(default=1.0, ge=0, le=30)) -> Path:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            time.sleep(0.02)
+        target = Path(tempfile.mkdtemp()) / "weights.json"
+        target.write_text('{"trained": true}', encoding="utf-8")
+        return target
+
+
 def words(count: int = 3) -> Iterator[str]:
     """Yields words one at a time (an iterator output that is not concatenated text)."""
     for index in range(count):
         yield f"word{index}"
 
 
-MODELS = {"test/echo": echo, "test/file-info": file_info, "test/upscale": upscale, "test/words": words}
+MODELS = {
+    "test/echo": echo,
+    "test/file-info": file_info,
+    "test/upscale": upscale,
+    "test/words": words,
+    "test/slow-trainer": SlowTrainer,
+}
