@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 UPSTREAM ?= spec/replicate-openapi.json
 
-.PHONY: setup update-spec spec-diff generate check-generated lint typecheck check-install test clean
+.PHONY: setup update-spec spec-diff generate check-generated lint typecheck check-install test bench bench-quick clean
 
 setup: $(VENV)/.installed
 
@@ -40,6 +40,15 @@ check-install: setup
 
 test: lint typecheck spec-diff check-generated check-install
 	$(BIN)/pytest
+
+# The side-by-side benchmark (bench/README.md): creates bench/.envs/ for the official clients and raw httpx on the
+# first run, takes about 12 minutes on 2 cores, and rewrites bench/RESULTS.md. BENCH_ARGS="--rounds 3" and so on.
+bench: setup
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# A one-minute smoke run of every case; writes bench/out/RESULTS-quick.md and leaves bench/RESULTS.md alone.
+bench-quick: setup
+	$(BIN)/python bench/run.py --quick $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .ruff_cache .pytest_cache
