@@ -1,6 +1,8 @@
 """Turn the samples of a run (`bench/out/results.json`) into the Markdown report (`bench/RESULTS.md`).
 
-    python bench/report.py bench/out/results.json > RESULTS.md
+    python bench/report.py bench/out/results.json > bench/RESULTS.md
+
+`bench/ANALYSIS.md` (hand-written: why targets are missed, and what would close them) is appended when present.
 
 Statistics: median, min and max are over every sample of the client in the run (pooled over rounds). A ratio
 "vs X" compares the client with X round by round (the median of the client's samples in round r over the median
@@ -15,6 +17,7 @@ import statistics
 import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 Sample = dict[str, Any]
@@ -466,6 +469,9 @@ def render(results: dict[str, Any]) -> str:
     lines += ["", "## Targets (issue 7 and issue 4)", "", targets(data).render(), "", "## Cases", ""]
     for block in sections(data):
         lines += [block, ""]
+    analysis = Path(__file__).resolve().parent / "ANALYSIS.md"
+    if analysis.exists():
+        lines += [analysis.read_text().rstrip(), ""]
     return "\n".join(lines)
 
 
