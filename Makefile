@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 UPSTREAM ?= spec/replicate-openapi.json
 
-.PHONY: demo setup update-spec spec-diff generate check-generated lint typecheck check-install test clean
+.PHONY: demo setup update-spec spec-diff generate check-generated lint typecheck check-install test bench bench-quick clean
 
 setup: $(VENV)/.installed
 
@@ -35,7 +35,7 @@ lint: setup
 	$(BIN)/ruff format --check .
 
 typecheck: setup
-	$(BIN)/mypy replicate_ext tools tests examples
+	$(BIN)/mypy replicate_ext tools tests examples bench
 	cd generated && ../$(BIN)/mypy --strict --config-file /dev/null replicate_api
 
 # Build the distribution and install it into a fresh virtual environment, then import both packages.
@@ -44,6 +44,15 @@ check-install: setup
 
 test: lint typecheck spec-diff check-generated check-install
 	$(BIN)/pytest
+
+# The side-by-side benchmark (bench/README.md): creates bench/.envs/ for the official clients and raw httpx on the
+# first run, takes about 12 minutes on 2 cores, and rewrites bench/RESULTS.md. BENCH_ARGS="--rounds 3" and so on.
+bench: setup
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# A one-minute smoke run of every case; writes bench/out/RESULTS-quick.md and leaves bench/RESULTS.md alone.
+bench-quick: setup
+	$(BIN)/python bench/run.py --quick $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .ruff_cache .pytest_cache
