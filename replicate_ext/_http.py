@@ -136,6 +136,10 @@ class Requester:
         self.timeout = timeout
         self.retry = retry
         self.gate = RateLimitGate()
+        # Worked out on first use and kept: building a request is on every call's path.
+        self._base: str | None = None
+        self._authorization: str | None = None
+        self._timeout_extension = timeout.as_dict()
 
     @property
     def base_url(self) -> httpx.URL:
@@ -151,23 +155,35 @@ class Requester:
             return url
         return self.base_url.join(str(path).lstrip("/"))
 
-    def build(self, call: Call[Any]) -> httpx.Request:
-        kwargs = call.kwargs() if callable(call.kwargs) else call.kwargs
-        url = self.url_for(kwargs["url"])
-        headers = dict(self.headers)
-        headers.update(kwargs.get("headers") or {})
-        if call.authenticated and self.is_api_url(url):
-            # Added per request, and only for the API's own origin, so no other host ever sees the token.
+    def authorization(self) -> str:
+        if self._authorization is None:
             token = self._token()
             if token is None:
                 raise ConfigurationError(
                     "No Replicate API token: set the REPLICATE_API_TOKEN environment variable or pass "
                     "Client(api_token=...). Tokens are at https://replicate.com/account/api-tokens."
                 )
-            headers["Authorization"] = f"Bearer {token}"
-        timeout = call.timeout or self.timeout
+            self._authorization = f"Bearer {token}"
+        return self._authorization
+
+    def build(self, call: Call[Any]) -> httpx.Request:
+        kwargs = call.kwargs() if callable(call.kwargs) else call.kwargs
+        path = kwargs["url"]
+        url: str | httpx.URL
+        if isinstance(path, str) and path.startswith("/"):
+            # A path of the API (what the generated endpoints give): the base URL's string plus the path.
+            if self._base is None:
+                self._base = str(self.base_url)
+            url, to_api = self._base + path[1:], True
+        else:
+            url = self.url_for(path)
+            to_api = self.is_api_url(url)
+        headers = {**self.headers, **kwargs["headers"]} if kwargs.get("headers") else dict(self.headers)
+        if call.authenticated and to_api:
+            # Added per request, and only for the API's own origin, so no other host ever sees the token.
+            headers["Authorization"] = self.authorization()
         return httpx.Request(
-            str(kwargs["method"]).upper(),
+            kwargs["method"].upper(),
             url,
             params=kwargs.get("params"),
             headers=headers,
@@ -175,7 +191,7 @@ class Requester:
             content=kwargs.get("content"),
             files=kwargs.get("files"),
             data=kwargs.get("data"),
-            extensions={"timeout": timeout.as_dict()},
+            extensions={"timeout": call.timeout.as_dict() if call.timeout else self._timeout_extension},
         )
 
     def call(self, call: Call[T]) -> Flow[T]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 import math
 import re
 import time
@@ -125,8 +126,9 @@ class Prediction:
     deployment: str | None
     raw_output: Any
 
-    def __init__(self, client: Client | None = None, **fields: Any) -> None:
+    def __init__(self, client: Client | None = None, /, **fields: Any) -> None:
         self._client = client
+        self._fetched_at = time.monotonic()
         self._output_cache: Any = _NOTHING
         self.id = fields.pop("id")
         self.model = fields.pop("model", "")
@@ -147,6 +149,32 @@ class Prediction:
         self.deployment = fields.pop("deployment", None)
         self.extra: dict[str, Any] = fields
         """Members the API sent that this class does not know."""
+
+    @classmethod
+    def _from_json(cls, data: Any, client: Client | None) -> Prediction:
+        """A prediction from the API's JSON, checked as the schema says (required members, their types).
+
+        Predictions are on every hot path (create, get, poll), so they are read from the decoded JSON directly
+        rather than through the generated model, whose datetimes would only be turned back into strings; the
+        checks are those the generated model makes.
+        """
+        if not isinstance(data, dict):
+            raise TypeError(f"a prediction must be a JSON object, got {type(data).__name__}")
+        for key in ("id", "status"):
+            if not isinstance(data.get(key), str):
+                raise TypeError(f"the prediction's {key!r} must be a string, got {data.get(key)!r}")
+        urls = data.get("urls")
+        if not isinstance(urls, dict) or not all(isinstance(v, str) for v in urls.values()):
+            raise TypeError(f"the prediction's 'urls' must be an object of URLs, got {urls!r}")
+        for key in _OPTIONAL_STRINGS:
+            value = data.get(key)
+            if value is not None and not isinstance(value, str):
+                raise TypeError(f"the prediction's {key!r} must be a string or null, got {value!r}")
+        for key in ("input", "metrics"):
+            value = data.get(key)
+            if value is not None and not isinstance(value, dict):
+                raise TypeError(f"the prediction's {key!r} must be an object or null, got {value!r}")
+        return cls(client, **data)
 
     @classmethod
     def _from_api(cls, data: ApiPrediction, client: Client | None) -> Prediction:
@@ -183,6 +211,7 @@ class Prediction:
         for name in _FIELDS:
             setattr(self, name, getattr(other, name))
         self.extra = other.extra
+        self._fetched_at = other._fetched_at
         self._output_cache = _NOTHING
         return self
 
@@ -243,9 +272,10 @@ class Prediction:
         """Wait until the prediction has finished (whatever the outcome), and return it, updated in place.
 
         When the prediction has an event stream (`urls["stream"]`) and no `timeout` is given, the end is learned
-        from the stream's `done` event as it happens. Otherwise, or if the stream cannot be read, it asks for the
-        current state at once, then every `poll_interval` seconds (the client's, 0.2 s by default). It does not
-        raise when the prediction failed or was canceled: check `status`.
+        from the stream's `done` event as it happens. Otherwise, or if the stream cannot be read, it polls: the
+        first time one `poll_interval` (the client's, 0.2 s by default) after this object's state was fetched,
+        at once if that was longer ago, then every `poll_interval`. It does not raise when the prediction failed
+        or was canceled: check `status`.
 
         Args:
             timeout: Give up after this many seconds with `PredictionTimeoutError` (the prediction keeps running).
@@ -334,6 +364,20 @@ class Prediction:
 
 
 _NOTHING: Any = object()
+_OPTIONAL_STRINGS = (
+    "model", "version", "logs", "error", "created_at", "started_at", "completed_at", "deadline", "source", "deployment"
+)  # fmt: skip
+
+
+def prediction_parser(client: Client | None) -> Callable[[httpx.Response], Prediction]:
+    """Parse an answer holding one prediction."""
+
+    def parse(response: httpx.Response) -> Prediction:
+        return Prediction._from_json(json.loads(response.content), client)
+
+    return parse
+
+
 _FIELDS = (
     "id", "model", "version", "status", "input", "raw_output", "logs", "error", "metrics", "created_at",
     "started_at", "completed_at", "urls", "deadline", "source", "data_removed", "deployment",
@@ -380,19 +424,23 @@ def wait_flow(
             yield Perform(lambda: wait_for_stream_end(client, streamed), lambda: await_stream_end(client, streamed))
         except (httpx.HTTPError, ReplicateException):
             pass
-    first = True
+    # The first poll comes one interval after the state in hand was fetched (at once if that is longer ago),
+    # then one every interval: never more than one request per interval.
+    due = getattr(current, "_fetched_at", -math.inf) + interval
     while not current.done:
-        if not first:
-            pause = interval if deadline is None else min(interval, max(0.0, deadline - time.monotonic()))
-            if pause > 0:
-                yield Sleep(pause)
+        now = time.monotonic()
+        pause = max(0.0, due - now)
+        if deadline is not None:
+            pause = min(pause, max(0.0, deadline - now))
+        if pause > 0:
+            yield Sleep(pause)
         if deadline is not None and time.monotonic() >= deadline:
             raise PredictionTimeoutError(
                 f"{type(current).__name__} {current.id} was still {current.status} when the timeout expired.",
                 current,  # type: ignore[arg-type]
             )
-        first = False
         current = yield from client._requester.call(fetch(current.id))
+        due = time.monotonic() + interval
     return current
 
 
@@ -565,13 +613,10 @@ def resolve_target(
     return target, input, schema
 
 
-def create_call(target: Target, input: Any, options: CreateOptions, client: Client) -> Call[ApiPrediction]:
+def create_call(target: Target, input: Any, options: CreateOptions, client: Client) -> Call[Prediction]:
     """The API call that creates a prediction for `target`, with already-encoded `input`."""
-    from replicate_api.models import Prediction as ApiPredictionModel
     from replicate_api.models import PredictionRequest, VersionPredictionRequest
     from replicate_api.types import UNSET
-
-    from ._client import json_parser
 
     prefer = f"wait={int(options.wait)}" if options.wait is not None else UNSET
     cancel_after = options.cancel_after if options.cancel_after is not None else UNSET
@@ -605,7 +650,7 @@ def create_call(target: Target, input: Any, options: CreateOptions, client: Clie
         )  # fmt: skip
         operation = "deployments.predictions.create"
     timeout = wait_timeout(client.timeout, options.wait) if options.wait is not None else None
-    return Call(operation, kwargs, json_parser(ApiPredictionModel.from_dict), idempotent=False, timeout=timeout)
+    return Call(operation, kwargs, prediction_parser(client), idempotent=False, timeout=timeout)
 
 
 def create_flow(
@@ -615,8 +660,8 @@ def create_flow(
     from ._files import encode_input_flow
 
     encoded = yield from encode_input_flow(client, input or {}, options.file_encoding_strategy)
-    data = yield from client._requester.call(create_call(target, encoded, options, client))
-    return client._claim(Prediction._from_api(data, client))
+    prediction = yield from client._requester.call(create_call(target, encoded, options, client))
+    return client._claim(prediction)
 
 
 def find_created_flow(
@@ -662,30 +707,18 @@ class Predictions:
 
     def _get_call(self, id: str) -> Call[Prediction]:
         from replicate_api.api.predictions import predictions_get
-        from replicate_api.models import Prediction as ApiPredictionModel
-
-        from ._client import json_parser
 
         _check_id(id, "prediction")
-        parse = json_parser(ApiPredictionModel.from_dict)
-        client = self._client
-        return Call(
-            "predictions.get", predictions_get._get_kwargs(id), lambda r: Prediction._from_api(parse(r), client)
-        )
+        return Call("predictions.get", predictions_get._get_kwargs(id), prediction_parser(self._client))
 
     def _cancel_call(self, id: str) -> Call[Prediction]:
         from replicate_api.api.predictions import predictions_cancel
-        from replicate_api.models import Prediction as ApiPredictionModel
-
-        from ._client import json_parser
 
         _check_id(id, "prediction")
-        parse = json_parser(ApiPredictionModel.from_dict)
-        client = self._client
         return Call(
             "predictions.cancel",
             predictions_cancel._get_kwargs(id),
-            lambda r: Prediction._from_api(parse(r), client),
+            prediction_parser(self._client),
             idempotent=True,  # canceling twice is harmless
         )
 

@@ -92,8 +92,7 @@ def run_flow(
     encoded = yield from encode_input_flow(client, input or {}, options.file_encoding_strategy)
     sent_at = datetime.datetime.now(datetime.UTC)
     try:
-        data = yield from client._requester.call(create_call(target, encoded, options, client))
-        prediction = client._claim(Prediction._from_api(data, client))
+        prediction = client._claim((yield from client._requester.call(create_call(target, encoded, options, client))))
     except (AmbiguousCreateError, ServerError) as exc:
         # The create may have happened with its answer lost. Creating again could run the model twice, so look
         # for the prediction instead; if there is not exactly one candidate, the error stands.

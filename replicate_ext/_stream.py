@@ -141,9 +141,7 @@ def _request(client: Client, url: httpx.URL, state: StreamState) -> httpx.Reques
     headers = state.headers()
     headers["User-Agent"] = requester.headers.get("User-Agent", "")
     if requester.is_api_url(url):  # only the API's own host ever gets the token
-        token = requester._token()
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
+        headers["Authorization"] = requester.authorization()
     timeout = requester.timeout
     return httpx.Request("GET", url, headers=headers, extensions={"timeout": timeout.as_dict()})
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -54,6 +55,7 @@ class Training:
             setattr(self, name, fields.pop(name, None))
         self.status = self.status or "starting"
         self.urls = dict(self.urls or {})
+        self._fetched_at = time.monotonic()
         self.extra: dict[str, Any] = fields
 
     @classmethod
@@ -92,6 +94,7 @@ class Training:
         for name in _TRAINING_FIELDS:
             setattr(self, name, getattr(other, name))
         self.extra = other.extra
+        self._fetched_at = other._fetched_at
         return self
 
     def _bound(self) -> Client:

@@ -26,7 +26,7 @@ def test_a_prediction_from_the_api() -> None:
                                                                        webhook_completed=None)))  # fmt: skip
     found = client.predictions.get("p1")
     assert isinstance(found, Prediction)
-    assert found.created_at == "2026-01-01T00:00:00Z"
+    assert found.created_at == "2026-01-01T00:00:00.000000Z"  # exactly as the API sent it
     assert found.done and found.status == "succeeded"
     assert found.raw_output == ["https://x/a.png"]
     assert isinstance(found.output[0], replicate_ext.FileOutput)
