@@ -9,7 +9,7 @@ import mimetypes
 import os
 import pathlib
 import re
-import tempfile
+import secrets
 import unicodedata
 import urllib.parse
 from collections.abc import AsyncIterator, Iterator, Mapping
@@ -224,7 +224,16 @@ class _atomic_writer:
 
     def __enter__(self) -> IO[bytes]:
         self.target.parent.mkdir(parents=True, exist_ok=True)
-        fd, self._tmp = tempfile.mkstemp(prefix=f".{self.target.name}.", suffix=".part", dir=self.target.parent)
+        # Created like open() would (0o666 less the umask), unlike mkstemp's 0o600.
+        for _ in range(100):
+            self._tmp = str(self.target.parent / f".{self.target.name}.{secrets.token_hex(6)}.part")
+            try:
+                fd = os.open(self._tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+                break
+            except FileExistsError:
+                continue
+        else:
+            raise FileExistsError(f"Could not create a temporary file next to {self.target}.")
         self._file = os.fdopen(fd, "wb")
         return self._file
 
