@@ -10,6 +10,7 @@ import os
 import pathlib
 import re
 import secrets
+import time
 import unicodedata
 import urllib.parse
 from collections.abc import AsyncIterator, Iterator, Mapping
@@ -18,7 +19,7 @@ from typing import IO, TYPE_CHECKING, Any
 import httpx
 
 from ._datauri import DataURIError, encode_data_uri, parse_data_uri
-from ._exceptions import APIConnectionError, InvalidArgumentError, InvalidResponseError
+from ._exceptions import APIConnectionError, APITimeoutError, InvalidArgumentError, InvalidResponseError
 from ._http import Call, Flow
 from ._pagination import Page, collect_pages_flow, page_call
 from ._retry import NO_RETRIES
@@ -91,80 +92,92 @@ class FileOutput(str):
     def __iter__(self) -> Iterator[bytes]:  # type: ignore[override]  # chunks of the file, not characters
         return self.iter_bytes()
 
-    def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
-        """Yield the file's bytes in chunks as they arrive."""
+    def iter_bytes(self, chunk_size: int | None = None, *, timeout: float | None = None) -> Iterator[bytes]:
+        """Yield the file's bytes in chunks as they arrive; `timeout` bounds the whole download, in seconds."""
         if self.startswith("data:"):
             yield from _chunks(self._decoded(), chunk_size or _CHUNK)
             return
+        deadline = _deadline(timeout)
         http = self._client._download_http() if self._client is not None else httpx.Client(follow_redirects=True)
         try:
-            with http.stream("GET", str(self)) as response:
+            with http.stream("GET", str(self), timeout=self._timeout(deadline)) as response:
                 _check_download(response)
-                yield from response.iter_bytes(chunk_size)
+                for chunk in response.iter_bytes(chunk_size):
+                    _check_deadline(self, deadline)
+                    yield chunk
         except httpx.HTTPError as exc:
-            raise APIConnectionError(f"Downloading {self.url} failed: {type(exc).__name__}: {exc}") from exc
+            raise _download_error(self, exc) from exc
         finally:
             if self._client is None:
                 http.close()
 
-    def read(self) -> bytes:
+    def read(self, *, timeout: float | None = None) -> bytes:
         """The whole file's bytes (held once in memory: prefer `save` or iteration for large files)."""
         if self.startswith("data:"):
             return self._decoded()
         buffer = io.BytesIO()
-        for chunk in self.iter_bytes():
+        for chunk in self.iter_bytes(timeout=timeout):
             buffer.write(chunk)
         # BytesIO.getvalue() hands over its buffer without copying it when nothing else references it.
         return buffer.getvalue()
 
-    def save(self, path: str | os.PathLike[str]) -> pathlib.Path:
+    def save(self, path: str | os.PathLike[str], *, timeout: float | None = None) -> pathlib.Path:
         """Stream the file to `path` (a file, or an existing folder to put it in under `filename`).
 
         The file is written under a temporary name and renamed when complete. Returns the path written.
+        `timeout` bounds the whole download, in seconds.
         """
         target = _target_path(path, self.filename)
         with _atomic_writer(target) as out:
-            for chunk in self.iter_bytes():
+            for chunk in self.iter_bytes(timeout=timeout):
                 out.write(chunk)
         return target
+
+    def _timeout(self, deadline: float | None) -> httpx.Timeout:
+        from ._stream import within
+
+        base = self._client.timeout if self._client is not None else httpx.Timeout(30.0, connect=5.0)
+        return httpx.Timeout(**within(base, deadline))
 
     # -- async ----------------------------------------------------------------------------------------------
 
     def __aiter__(self) -> AsyncIterator[bytes]:
         return self.aiter_bytes()
 
-    async def aiter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
+    async def aiter_bytes(self, chunk_size: int | None = None, *, timeout: float | None = None) -> AsyncIterator[bytes]:
         """Like `iter_bytes`, for async code."""
         if self.startswith("data:"):
             for chunk in _chunks(self._decoded(), chunk_size or _CHUNK):
                 yield chunk
             return
+        deadline = _deadline(timeout)
         http = self._client._download_ahttp() if self._client is not None else httpx.AsyncClient(follow_redirects=True)
         try:
-            async with http.stream("GET", str(self)) as response:
+            async with http.stream("GET", str(self), timeout=self._timeout(deadline)) as response:
                 _check_download(response)
                 async for chunk in response.aiter_bytes(chunk_size):
+                    _check_deadline(self, deadline)
                     yield chunk
         except httpx.HTTPError as exc:
-            raise APIConnectionError(f"Downloading {self.url} failed: {type(exc).__name__}: {exc}") from exc
+            raise _download_error(self, exc) from exc
         finally:
             if self._client is None:
                 await http.aclose()
 
-    async def aread(self) -> bytes:
+    async def aread(self, *, timeout: float | None = None) -> bytes:
         """Like `read`, for async code."""
         if self.startswith("data:"):
             return self._decoded()
         buffer = io.BytesIO()
-        async for chunk in self.aiter_bytes():
+        async for chunk in self.aiter_bytes(timeout=timeout):
             buffer.write(chunk)
         return buffer.getvalue()
 
-    async def asave(self, path: str | os.PathLike[str]) -> pathlib.Path:
+    async def asave(self, path: str | os.PathLike[str], *, timeout: float | None = None) -> pathlib.Path:
         """Like `save`, for async code."""
         target = _target_path(path, self.filename)
         with _atomic_writer(target) as out:
-            async for chunk in self.aiter_bytes():
+            async for chunk in self.aiter_bytes(timeout=timeout):
                 out.write(chunk)
         return target
 
@@ -173,6 +186,26 @@ class FileOutput(str):
             return parse_data_uri(self).data
         except DataURIError as exc:
             raise InvalidResponseError(f"The model returned a malformed data URI: {exc}.") from exc
+
+
+def _deadline(timeout: float | None) -> float | None:
+    if timeout is None:
+        return None
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+        raise InvalidArgumentError(f"timeout must be a positive number of seconds, got {timeout!r}.")
+    return time.monotonic() + timeout
+
+
+def _check_deadline(output: FileOutput, deadline: float | None) -> None:
+    if deadline is not None and time.monotonic() >= deadline:
+        raise APITimeoutError(f"Downloading {output.url} did not finish within its timeout.")
+
+
+def _download_error(output: FileOutput, exc: httpx.HTTPError) -> APIConnectionError:
+    what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(f"Downloading {output.url} timed out ({what}).")
+    return APIConnectionError(f"Downloading {output.url} failed: {what}.")
 
 
 def _chunks(data: bytes, size: int) -> Iterator[bytes]:

@@ -301,20 +301,25 @@ class Prediction:
         client = self._bound()
         return self._replace_with(await client._arequest(client.predictions._cancel_call(self.id)))
 
-    def stream(self, *, use_file_output: bool = False) -> Iterator[ServerSentEvent]:
-        """Yield the prediction's server-sent events (`output`, `logs`, ...) until it is done.
+    def stream(self, *, use_file_output: bool = False, timeout: float | None = None) -> Iterator[ServerSentEvent]:
+        """Yield the prediction's server-sent events (`output`, `logs`, then `done`) as they come.
 
-        Needs a prediction with a stream URL (`urls["stream"]`). An `error` event raises `StreamError`.
+        Needs a prediction with a stream URL (`urls["stream"]`). A dropped connection is resumed where it
+        stopped (`Last-Event-ID`). An `error` event raises `StreamError`; a `done` event for a canceled
+        prediction raises `PredictionCanceledError`; after `timeout` seconds, `PredictionTimeoutError`.
+        With `use_file_output`, output chunks that are URLs become `FileOutput`s.
         """
         from ._stream import stream_prediction
 
-        return stream_prediction(self._bound(), self, use_file_output=use_file_output)
+        return stream_prediction(self._bound(), self, use_file_output=use_file_output, deadline=_deadline(timeout))
 
-    def async_stream(self, *, use_file_output: bool = False) -> AsyncIterator[ServerSentEvent]:
+    def async_stream(
+        self, *, use_file_output: bool = False, timeout: float | None = None
+    ) -> AsyncIterator[ServerSentEvent]:
         """Like `stream`, for async code."""
         from ._stream import astream_prediction
 
-        return astream_prediction(self._bound(), self, use_file_output=use_file_output)
+        return astream_prediction(self._bound(), self, use_file_output=use_file_output, deadline=_deadline(timeout))
 
     def output_iterator(self) -> Iterator[Any]:
         """Yield the output's items as the model produces them (new list items, each once).

@@ -277,19 +277,48 @@ def stream(
     input: Mapping[str, Any] | None = None,
     *,
     use_file_output: bool = False,
+    timeout: float | None = None,
     **params: Any,
 ) -> Iterator[ServerSentEvent]:
-    """Run a model and yield its server-sent events (`output` chunks, and `logs`) as they happen.
+    """Run a model and yield its server-sent events (`output` chunks, `logs`, then `done`) as they happen.
 
     `str(event)` is the text of an output event, so `for event in stream(...): print(event, end="")` prints
-    the output as it is generated. Other parameters are those of `predictions.create`.
+    the output as it is generated. After `timeout` seconds the prediction is canceled and
+    `PredictionTimeoutError` raised. Other parameters are those of `predictions.create`.
     """
     from ._stream import stream_prediction
 
+    deadline = _stream_deadline(timeout)
     target, _ = target_of(ref)
     options = CreateOptions.build(stream=True, **params)
     prediction = client._drive(create_flow(client, target, input, options))
-    return stream_prediction(client, prediction, use_file_output=use_file_output)
+    return _canceling_on_timeout(
+        client, prediction, stream_prediction(client, prediction, use_file_output=use_file_output, deadline=deadline)
+    )
+
+
+def _stream_deadline(timeout: float | None) -> float | None:
+    if timeout is None:
+        return None
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+        raise InvalidArgumentError(f"timeout must be a positive number of seconds, got {timeout!r}.")
+    return time.monotonic() + timeout
+
+
+def _canceling_on_timeout(
+    client: Client, prediction: Prediction, events: Iterator[ServerSentEvent]
+) -> Iterator[ServerSentEvent]:
+    try:
+        yield from events
+    except PredictionTimeoutError:
+        _cancel_quietly(client, _tracked(prediction))
+        raise
+
+
+def _tracked(prediction: Prediction) -> _Tracker:
+    tracker = _Tracker()
+    tracker.prediction = prediction
+    return tracker
 
 
 async def async_stream(
@@ -298,13 +327,23 @@ async def async_stream(
     input: Mapping[str, Any] | None = None,
     *,
     use_file_output: bool = False,
+    timeout: float | None = None,
     **params: Any,
 ) -> AsyncIterator[ServerSentEvent]:
     """Like `stream`, for async code: `async for event in async_stream(...)`."""
     from ._stream import astream_prediction
 
+    deadline = _stream_deadline(timeout)
     target, _ = target_of(ref)
     options = CreateOptions.build(stream=True, **params)
     prediction = await client._adrive(create_flow(client, target, input, options))
-    async for event in astream_prediction(client, prediction, use_file_output=use_file_output):
-        yield event
+    try:
+        async for event in astream_prediction(client, prediction, use_file_output=use_file_output, deadline=deadline):
+            yield event
+    except PredictionTimeoutError:
+        if not prediction.done:
+            try:
+                await client._arequest(client.predictions._cancel_call(prediction.id))
+            except ReplicateException:
+                pass
+        raise

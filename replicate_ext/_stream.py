@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ._exceptions import InvalidArgumentError, PredictionCanceledError, ReplicateException, StreamError
+from ._exceptions import (
+    InvalidArgumentError,
+    PredictionCanceledError,
+    PredictionTimeoutError,
+    ReplicateException,
+    StreamError,
+)
 
 if TYPE_CHECKING:
     import httpx_sse
@@ -136,14 +142,35 @@ def _stream_url(prediction: Prediction) -> httpx.URL:
     return httpx.URL(url)
 
 
-def _request(client: Client, url: httpx.URL, state: StreamState) -> httpx.Request:
+def _request(client: Client, url: httpx.URL, state: StreamState, deadline: float | None) -> httpx.Request:
     requester = client._requester
     headers = state.headers()
     headers["User-Agent"] = requester.headers.get("User-Agent", "")
     if requester.is_api_url(url):  # only the API's own host ever gets the token
         headers["Authorization"] = requester.authorization()
-    timeout = requester.timeout
-    return httpx.Request("GET", url, headers=headers, extensions={"timeout": timeout.as_dict()})
+    return httpx.Request("GET", url, headers=headers, extensions={"timeout": within(requester.timeout, deadline)})
+
+
+def within(timeout: httpx.Timeout, deadline: float | None) -> dict[str, float | None]:
+    """httpx's per-operation timeouts, none of them reaching past `deadline` (a `time.monotonic()` value)."""
+    values = timeout.as_dict()
+    if deadline is None:
+        return values
+    left = max(0.001, deadline - time.monotonic())
+    return {key: left if value is None else min(value, left) for key, value in values.items()}
+
+
+def _pause(state: StreamState, deadline: float | None) -> float:
+    if deadline is None:
+        return state.retry_seconds
+    return max(0.0, min(state.retry_seconds, deadline - time.monotonic()))
+
+
+def _check_deadline(prediction: Prediction, deadline: float | None) -> None:
+    if deadline is not None and time.monotonic() >= deadline:
+        raise PredictionTimeoutError(
+            f"Prediction {prediction.id}'s stream had not ended when the timeout expired.", prediction
+        )
 
 
 def _check(response: httpx.Response) -> None:
@@ -159,9 +186,12 @@ def _finish(client: Client, prediction: Prediction, state: StreamState) -> None:
 
 
 def stream_prediction(
-    client: Client, prediction: Prediction, *, use_file_output: bool = False
+    client: Client, prediction: Prediction, *, use_file_output: bool = False, deadline: float | None = None
 ) -> Iterator[ServerSentEvent]:
-    """Yield a prediction's `output` and `logs` events, then its `done` event, reconnecting as needed."""
+    """Yield a prediction's `output` and `logs` events, then its `done` event, reconnecting as needed.
+
+    At `deadline` (a `time.monotonic()` value) it stops with `PredictionTimeoutError`.
+    """
     from httpx_sse import EventSource
 
     url = _stream_url(prediction)
@@ -171,7 +201,7 @@ def stream_prediction(
     while not state.done:
         progressed = False
         try:
-            response = http.send(_request(client, url, state), stream=True)
+            response = http.send(_request(client, url, state, deadline), stream=True)
             try:
                 _check(response)
                 for sse in EventSource(response).iter_sse():
@@ -181,6 +211,7 @@ def stream_prediction(
                         yield event
                     if state.done:
                         break
+                    _check_deadline(prediction, deadline)
             finally:
                 response.close()
         except httpx.TransportError as exc:
@@ -189,15 +220,16 @@ def stream_prediction(
             last_error = ReplicateException("the stream ended before its done event")
         if state.done:
             break
+        _check_deadline(prediction, deadline)
         failures = 0 if progressed else failures + 1
         if failures > MAX_RECONNECTS_WITHOUT_PROGRESS:
             raise StreamError(f"the stream kept failing ({last_error}); gave up reconnecting", prediction.id)
-        time.sleep(state.retry_seconds)
+        time.sleep(_pause(state, deadline))
     _finish(client, prediction, state)
 
 
 async def astream_prediction(
-    client: Client, prediction: Prediction, *, use_file_output: bool = False
+    client: Client, prediction: Prediction, *, use_file_output: bool = False, deadline: float | None = None
 ) -> AsyncIterator[ServerSentEvent]:
     """Like `stream_prediction`, for async code."""
     import anyio
@@ -210,7 +242,7 @@ async def astream_prediction(
     while not state.done:
         progressed = False
         try:
-            response = await http.send(_request(client, url, state), stream=True)
+            response = await http.send(_request(client, url, state, deadline), stream=True)
             try:
                 _check(response)
                 async for sse in EventSource(response).aiter_sse():
@@ -220,6 +252,7 @@ async def astream_prediction(
                         yield event
                     if state.done:
                         break
+                    _check_deadline(prediction, deadline)
             finally:
                 await response.aclose()
         except httpx.TransportError as exc:
@@ -228,10 +261,11 @@ async def astream_prediction(
             last_error = ReplicateException("the stream ended before its done event")
         if state.done:
             break
+        _check_deadline(prediction, deadline)
         failures = 0 if progressed else failures + 1
         if failures > MAX_RECONNECTS_WITHOUT_PROGRESS:
             raise StreamError(f"the stream kept failing ({last_error}); gave up reconnecting", prediction.id)
-        await anyio.sleep(state.retry_seconds)
+        await anyio.sleep(_pause(state, deadline))
     _finish(client, prediction, state)
 
 

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import anyio
+import httpx
 import pytest
 
 import replicate_ext
@@ -146,3 +147,65 @@ async def test_a_rate_limited_burst_waits_its_turn(retries: RetryCounter) -> Non
     # back) is bounded by the connection pool; after it, the pacing keeps the 429s few.
     assert delays.after_429 and min(delays.after_429) >= 1.0
     assert limited < runs / 2
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_streams_dropped_several_times_deliver_every_chunk_once_in_order(mode: str) -> None:
+    with LocalReplicate(faults={"stream_drop_rate": 0.15, "seed": 11}) as server:
+        client = replicate_ext.Client(api_token=server.token, base_url=server.url, retry=PATIENT)
+        inputs = {"prompt": "one two three", "max_tokens": 80, "delay": 0.005}
+        if mode == "sync":
+            events = list(client.stream("demo/stream-text", input=inputs))
+        else:
+
+            async def collect() -> list[Any]:
+                try:
+                    return [event async for event in client.async_stream("demo/stream-text", input=inputs)]
+                finally:
+                    await client.aclose()
+
+            events = anyio.run(collect)
+        streamed = "".join(str(event) for event in events)
+        prediction = client.predictions.list().results[0]
+        prediction.wait()
+        client.close()
+        drops = server.stats()["faults"]["stream_drops"]
+    print(
+        f"\nfault suite | stream ({mode}): {drops} connection drops, {len(events)} events, {len(streamed)} characters"
+    )
+    assert drops >= 2
+    assert streamed == "".join(prediction.output)  # every chunk, once, in order
+    assert events[-1].event == "done"
+    ids = [event.id for event in events]
+    assert len(ids) == len(set(ids))
+
+
+def test_a_stalled_response_raises_a_typed_timeout() -> None:
+    with LocalReplicate(faults={"stall_rate": 1.0, "fault_routes": ["read"]}) as server:
+        client = replicate_ext.Client(
+            api_token=server.token,
+            base_url=server.url,
+            timeout=httpx.Timeout(5.0, read=0.3),
+            retry=replicate_ext.NO_RETRIES,
+        )
+        with pytest.raises(replicate_ext.APITimeoutError) as caught:
+            client.models.get("demo/sleep")
+        assert isinstance(caught.value, TimeoutError) and "timed out" in str(caught.value)
+        client.close()
+        assert server.stats()["faults"]["stalls"] == 1
+
+
+def test_stream_and_download_deadlines() -> None:
+    with LocalReplicate(models=MODELS) as server:
+        client = replicate_ext.Client(api_token=server.token, base_url=server.url)
+        with pytest.raises(replicate_ext.PredictionTimeoutError) as caught:
+            for _ in client.stream("demo/stream-text", input={"max_tokens": 4000, "delay": 0.05}, timeout=0.5):
+                pass
+        prediction = client.predictions.get(caught.value.prediction.id)
+        prediction.wait()
+        assert prediction.status == "canceled"  # stream() owned the prediction: it does not run on for nobody
+        output = client.run("demo/fractal", input={"width": 16, "height": 16})
+        assert output.read(timeout=30).startswith(b"\x89PNG")
+        with pytest.raises(replicate_ext.InvalidArgumentError):
+            output.read(timeout=0)
+        client.close()
