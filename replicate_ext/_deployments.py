@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 from ._exceptions import InvalidArgumentError
 from ._http import Call
 from ._pagination import Page, page_call
-from ._predictions import CreateOptions, FileEncodingStrategy, Prediction, Target, _given, _iso, create_flow
+from ._predictions import CreateOptions, CreateParams, Prediction, Target, _given, _iso, create_flow
 
 if TYPE_CHECKING:
     from replicate_api.models import Deployment as ApiDeployment
@@ -302,41 +301,19 @@ class DeploymentsPredictions:
         self,
         deployment: str | tuple[str, str] | Deployment,
         input: Mapping[str, Any] | None = None,
-        *,
-        wait: bool | int = False,
-        stream: bool | None = None,
-        webhook: str | None = None,
-        webhook_completed: str | None = None,
-        webhook_events_filter: Iterable[str] | None = None,
-        cancel_after: str | float | datetime.timedelta | None = None,
-        file_encoding_strategy: FileEncodingStrategy | None = None,
+        **params: Unpack[CreateParams],
     ) -> Prediction:
         """Create a prediction through a deployment. See `Predictions.create` for the options."""
-        return DeploymentPredictions(self._client, *deployment_name(deployment)).create(
-            input, wait=wait, stream=stream, webhook=webhook, webhook_completed=webhook_completed,
-            webhook_events_filter=webhook_events_filter, cancel_after=cancel_after,
-            file_encoding_strategy=file_encoding_strategy,
-        )  # fmt: skip
+        return DeploymentPredictions(self._client, *deployment_name(deployment)).create(input, **params)
 
     async def async_create(
         self,
         deployment: str | tuple[str, str] | Deployment,
         input: Mapping[str, Any] | None = None,
-        *,
-        wait: bool | int = False,
-        stream: bool | None = None,
-        webhook: str | None = None,
-        webhook_completed: str | None = None,
-        webhook_events_filter: Iterable[str] | None = None,
-        cancel_after: str | float | datetime.timedelta | None = None,
-        file_encoding_strategy: FileEncodingStrategy | None = None,
+        **params: Unpack[CreateParams],
     ) -> Prediction:
         """Like `create`, for async code."""
-        return await DeploymentPredictions(self._client, *deployment_name(deployment)).async_create(
-            input, wait=wait, stream=stream, webhook=webhook, webhook_completed=webhook_completed,
-            webhook_events_filter=webhook_events_filter, cancel_after=cancel_after,
-            file_encoding_strategy=file_encoding_strategy,
-        )  # fmt: skip
+        return await DeploymentPredictions(self._client, *deployment_name(deployment)).async_create(input, **params)
 
 
 class DeploymentPredictions:
@@ -349,43 +326,21 @@ class DeploymentPredictions:
     def create(
         self,
         input: Mapping[str, Any] | None = None,
-        *,
-        wait: bool | int = False,
-        stream: bool | None = None,
-        webhook: str | None = None,
-        webhook_completed: str | None = None,
-        webhook_events_filter: Iterable[str] | None = None,
-        cancel_after: str | float | datetime.timedelta | None = None,
-        file_encoding_strategy: FileEncodingStrategy | None = None,
+        **params: Unpack[CreateParams],
     ) -> Prediction:
         """Create a prediction through this deployment. See `Predictions.create` for the options."""
         from ._models import _checked_input
 
-        options = CreateOptions.build(
-            wait=wait, stream=stream, webhook=webhook, webhook_completed=webhook_completed,
-            webhook_events_filter=webhook_events_filter, cancel_after=cancel_after,
-            file_encoding_strategy=file_encoding_strategy,
-        )  # fmt: skip
+        options = CreateOptions.build(**params)
         return self._client._drive(create_flow(self._client, self._target, _checked_input(input), options))
 
     async def async_create(
         self,
         input: Mapping[str, Any] | None = None,
-        *,
-        wait: bool | int = False,
-        stream: bool | None = None,
-        webhook: str | None = None,
-        webhook_completed: str | None = None,
-        webhook_events_filter: Iterable[str] | None = None,
-        cancel_after: str | float | datetime.timedelta | None = None,
-        file_encoding_strategy: FileEncodingStrategy | None = None,
+        **params: Unpack[CreateParams],
     ) -> Prediction:
         """Like `create`, for async code."""
         from ._models import _checked_input
 
-        options = CreateOptions.build(
-            wait=wait, stream=stream, webhook=webhook, webhook_completed=webhook_completed,
-            webhook_events_filter=webhook_events_filter, cancel_after=cancel_after,
-            file_encoding_strategy=file_encoding_strategy,
-        )  # fmt: skip
+        options = CreateOptions.build(**params)
         return await self._client._adrive(create_flow(self._client, self._target, _checked_input(input), options))

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import datetime
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal, Unpack
 
 from ._exceptions import InvalidArgumentError
 from ._http import Call
 from ._identifier import parse_model_name
 from ._pagination import Page, page_call
-from ._predictions import CreateOptions, FileEncodingStrategy, Prediction, Target, _given, create_flow
+from ._predictions import CreateOptions, CreateParams, Prediction, Target, _given, create_flow
 from ._versions import Version, Versions
 
 if TYPE_CHECKING:
@@ -350,22 +349,11 @@ class ModelsPredictions:
         self,
         model: str | tuple[str, str] | Model,
         input: Mapping[str, Any] | None = None,
-        *,
-        wait: bool | int = False,
-        stream: bool | None = None,
-        webhook: str | None = None,
-        webhook_completed: str | None = None,
-        webhook_events_filter: Iterable[str] | None = None,
-        cancel_after: str | float | datetime.timedelta | None = None,
-        file_encoding_strategy: FileEncodingStrategy | None = None,
+        **params: Unpack[CreateParams],
     ) -> Prediction:
         """Create a prediction of a model (not a specific version). See `Predictions.create` for the options."""
         owner, name = model_name(model)
-        options = CreateOptions.build(
-            wait=wait, stream=stream, webhook=webhook, webhook_completed=webhook_completed,
-            webhook_events_filter=webhook_events_filter, cancel_after=cancel_after,
-            file_encoding_strategy=file_encoding_strategy,
-        )  # fmt: skip
+        options = CreateOptions.build(**params)
         flow = create_flow(self._client, Target("model", owner, name), _checked_input(input), options)
         return self._client._drive(flow)
 
@@ -373,22 +361,11 @@ class ModelsPredictions:
         self,
         model: str | tuple[str, str] | Model,
         input: Mapping[str, Any] | None = None,
-        *,
-        wait: bool | int = False,
-        stream: bool | None = None,
-        webhook: str | None = None,
-        webhook_completed: str | None = None,
-        webhook_events_filter: Iterable[str] | None = None,
-        cancel_after: str | float | datetime.timedelta | None = None,
-        file_encoding_strategy: FileEncodingStrategy | None = None,
+        **params: Unpack[CreateParams],
     ) -> Prediction:
         """Like `create`, for async code."""
         owner, name = model_name(model)
-        options = CreateOptions.build(
-            wait=wait, stream=stream, webhook=webhook, webhook_completed=webhook_completed,
-            webhook_events_filter=webhook_events_filter, cancel_after=cancel_after,
-            file_encoding_strategy=file_encoding_strategy,
-        )  # fmt: skip
+        options = CreateOptions.build(**params)
         flow = create_flow(self._client, Target("model", owner, name), _checked_input(input), options)
         return await self._client._adrive(flow)
 

@@ -9,7 +9,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict, TypeVar, Unpack
 
 import httpx
 
@@ -58,6 +58,24 @@ W = TypeVar("W", bound=_Waitable)
 TERMINAL_STATUSES = frozenset({"succeeded", "failed", "canceled", "aborted"})
 WEBHOOK_EVENTS = ("start", "output", "logs", "completed")
 FileEncodingStrategy = Literal["auto", "url", "base64"]
+
+
+class RunParams(TypedDict, total=False):
+    """Options of `run()`, `stream()` and every create; see `Predictions.create` for what each does."""
+
+    stream: bool | None
+    webhook: str | None
+    webhook_completed: str | None
+    webhook_events_filter: Iterable[str] | None
+    cancel_after: str | float | datetime.timedelta | None
+    file_encoding_strategy: FileEncodingStrategy | None
+
+
+class CreateParams(RunParams, total=False):
+    """Options of the prediction creates (`predictions.create`, `models.predictions.create`, ...)."""
+
+    wait: bool | int
+
 
 # A tqdm progress bar line, such as ` 45%|████▌     | 45/100 [00:01<00:02, 28.1it/s]`.
 _PROGRESS_LINE = re.compile(r"^\s*(?P<percentage>\d+)%\s*\|.+?\|\s*(?P<current>\d+)/(?P<total>\d+)")
@@ -763,13 +781,7 @@ class Predictions:
         version: str | Version | None = None,
         deployment: str | None = None,
         input: Mapping[str, Any] | None = None,
-        wait: bool | int = False,
-        stream: bool | None = None,
-        webhook: str | None = None,
-        webhook_completed: str | None = None,
-        webhook_events_filter: Iterable[str] | None = None,
-        cancel_after: str | float | datetime.timedelta | None = None,
-        file_encoding_strategy: FileEncodingStrategy | None = None,
+        **params: Unpack[CreateParams],
     ) -> Prediction:
         """Create a prediction and return it (usually still `starting`; see `wait`).
 
@@ -797,11 +809,7 @@ class Predictions:
             prediction.wait()
         """
         target, inputs, _ = resolve_target(args=args, model=model, version=version, deployment=deployment, input=input)
-        options = CreateOptions.build(
-            wait=wait, stream=stream, webhook=webhook, webhook_completed=webhook_completed,
-            webhook_events_filter=webhook_events_filter, cancel_after=cancel_after,
-            file_encoding_strategy=file_encoding_strategy,
-        )  # fmt: skip
+        options = CreateOptions.build(**params)
         return self._client._drive(create_flow(self._client, target, inputs, options))
 
     async def async_create(
@@ -811,21 +819,11 @@ class Predictions:
         version: str | Version | None = None,
         deployment: str | None = None,
         input: Mapping[str, Any] | None = None,
-        wait: bool | int = False,
-        stream: bool | None = None,
-        webhook: str | None = None,
-        webhook_completed: str | None = None,
-        webhook_events_filter: Iterable[str] | None = None,
-        cancel_after: str | float | datetime.timedelta | None = None,
-        file_encoding_strategy: FileEncodingStrategy | None = None,
+        **params: Unpack[CreateParams],
     ) -> Prediction:
         """Like `create`, for async code."""
         target, inputs, _ = resolve_target(args=args, model=model, version=version, deployment=deployment, input=input)
-        options = CreateOptions.build(
-            wait=wait, stream=stream, webhook=webhook, webhook_completed=webhook_completed,
-            webhook_events_filter=webhook_events_filter, cancel_after=cancel_after,
-            file_encoding_strategy=file_encoding_strategy,
-        )  # fmt: skip
+        options = CreateOptions.build(**params)
         return await self._client._adrive(create_flow(self._client, target, inputs, options))
 
     # -- read -------------------------------------------------------------------------------------------------

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime
 import math
 import time
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Unpack
 
 from ._exceptions import (
     AmbiguousCreateError,
@@ -20,8 +20,9 @@ from ._http import Flow, logger
 from ._identifier import parse_ref
 from ._predictions import (
     CreateOptions,
-    FileEncodingStrategy,
+    CreateParams,
     Prediction,
+    RunParams,
     Target,
     create_call,
     create_flow,
@@ -63,7 +64,7 @@ def target_of(ref: Any) -> tuple[Target, dict[str, Any] | None]:
     return Target.from_ref(parse_ref(ref)), None
 
 
-def _options(params: dict[str, Any], wait: bool | int, deadline: float | None) -> CreateOptions:
+def _options(params: RunParams, wait: bool | int, deadline: float | None) -> CreateOptions:
     hold: bool | int | float = wait
     if deadline is not None and wait is not False:
         seconds = 60 if wait is True else wait
@@ -79,7 +80,7 @@ def run_flow(
     wait: bool | int,
     use_file_output: bool,
     timeout: float | None,
-    params: dict[str, Any],
+    params: RunParams,
     tracker: _Tracker,
 ) -> Flow[Any]:
     if input is not None and not isinstance(input, Mapping):
@@ -161,12 +162,7 @@ def run(
     wait: bool | int = True,
     use_file_output: bool = True,
     timeout: float | None = None,
-    file_encoding_strategy: FileEncodingStrategy | None = None,
-    webhook: str | None = None,
-    webhook_completed: str | None = None,
-    webhook_events_filter: Iterable[str] | None = None,
-    cancel_after: str | float | datetime.timedelta | None = None,
-    stream: bool | None = None,
+    **params: Unpack[RunParams],
 ) -> Any:
     """Run a model and return its output once the prediction has finished.
 
@@ -180,8 +176,8 @@ def run(
             the hold, it polls at once and then every `poll_interval` (0.2 s by default).
         use_file_output: Return file URLs as `FileOutput`s (False: plain strings).
         timeout: Give up after this many seconds: the prediction is canceled and `PredictionTimeoutError` raised.
-        file_encoding_strategy, webhook, webhook_completed, webhook_events_filter, cancel_after, stream: As for
-            `predictions.create`.
+        **params: The options of `predictions.create` (`stream`, `webhook`, `webhook_completed`,
+            `webhook_events_filter`, `cancel_after`, `file_encoding_strategy`).
 
     Returns:
         The output. When the version's schema says the output is an iterator (streamed tokens, for example), an
@@ -193,9 +189,6 @@ def run(
         PredictionTimeoutError: `timeout` expired.
     """
     tracker = _Tracker()
-    params = _create_params(
-        file_encoding_strategy, webhook, webhook_completed, webhook_events_filter, cancel_after, stream
-    )
     flow = run_flow(
         client, ref, input, wait=wait, use_file_output=use_file_output, timeout=timeout, params=params, tracker=tracker
     )
@@ -214,20 +207,12 @@ async def async_run(
     wait: bool | int = True,
     use_file_output: bool = True,
     timeout: float | None = None,
-    file_encoding_strategy: FileEncodingStrategy | None = None,
-    webhook: str | None = None,
-    webhook_completed: str | None = None,
-    webhook_events_filter: Iterable[str] | None = None,
-    cancel_after: str | float | datetime.timedelta | None = None,
-    stream: bool | None = None,
+    **params: Unpack[RunParams],
 ) -> Any:
     """Like `run`, for async code. If the task running it is cancelled, the prediction is canceled too."""
     import anyio
 
     tracker = _Tracker()
-    params = _create_params(
-        file_encoding_strategy, webhook, webhook_completed, webhook_events_filter, cancel_after, stream
-    )
     flow = run_flow(
         client, ref, input, wait=wait, use_file_output=use_file_output, timeout=timeout, params=params, tracker=tracker
     )
@@ -242,24 +227,6 @@ async def async_run(
                 except ReplicateException:
                     pass
         raise
-
-
-def _create_params(
-    file_encoding_strategy: str | None,
-    webhook: str | None,
-    webhook_completed: str | None,
-    webhook_events_filter: Iterable[str] | None,
-    cancel_after: str | float | datetime.timedelta | None,
-    stream: bool | None,
-) -> dict[str, Any]:
-    return {
-        "file_encoding_strategy": file_encoding_strategy,
-        "webhook": webhook,
-        "webhook_completed": webhook_completed,
-        "webhook_events_filter": webhook_events_filter,
-        "cancel_after": cancel_after,
-        "stream": stream,
-    }
 
 
 def _cancel_quietly(client: Client, tracker: _Tracker) -> None:
@@ -278,7 +245,7 @@ def stream(
     *,
     use_file_output: bool = False,
     timeout: float | None = None,
-    **params: Any,
+    **params: Unpack[CreateParams],
 ) -> Iterator[ServerSentEvent]:
     """Run a model and yield its server-sent events (`output` chunks, `logs`, then `done`) as they happen.
 
@@ -290,7 +257,8 @@ def stream(
 
     deadline = _stream_deadline(timeout)
     target, _ = target_of(ref)
-    options = CreateOptions.build(stream=True, **params)
+    params["stream"] = True  # ask for the stream URL even where it is not given by default
+    options = CreateOptions.build(**params)
     prediction = client._drive(create_flow(client, target, input, options))
     return _canceling_on_timeout(
         client, prediction, stream_prediction(client, prediction, use_file_output=use_file_output, deadline=deadline)
@@ -328,14 +296,15 @@ async def async_stream(
     *,
     use_file_output: bool = False,
     timeout: float | None = None,
-    **params: Any,
+    **params: Unpack[CreateParams],
 ) -> AsyncIterator[ServerSentEvent]:
     """Like `stream`, for async code: `async for event in async_stream(...)`."""
     from ._stream import astream_prediction
 
     deadline = _stream_deadline(timeout)
     target, _ = target_of(ref)
-    options = CreateOptions.build(stream=True, **params)
+    params["stream"] = True  # ask for the stream URL even where it is not given by default
+    options = CreateOptions.build(**params)
     prediction = await client._adrive(create_flow(client, target, input, options))
     try:
         async for event in astream_prediction(client, prediction, use_file_output=use_file_output, deadline=deadline):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 from ._exceptions import InvalidArgumentError
 from ._http import Call, Flow
@@ -20,7 +20,17 @@ if TYPE_CHECKING:
     from ._models import Model
     from ._versions import Version
 
-__all__ = ["Training", "Trainings"]
+__all__ = ["Training", "TrainingParams", "Trainings"]
+
+
+class TrainingParams(TypedDict, total=False):
+    """Options of `trainings.create` (as for predictions: see `Predictions.create`)."""
+
+    webhook: str | None
+    webhook_completed: str | None
+    webhook_events_filter: Iterable[str] | None
+    file_encoding_strategy: FileEncodingStrategy | None
+
 
 _TRAINING_FIELDS = (
     "id", "model", "version", "status", "input", "output", "logs", "error", "metrics", "created_at", "started_at",
@@ -237,10 +247,7 @@ class Trainings:
         version: str | Version | None = None,
         input: Mapping[str, Any] | None = None,
         destination: str | Model | None = None,
-        webhook: str | None = None,
-        webhook_completed: str | None = None,
-        webhook_events_filter: Iterable[str] | None = None,
-        file_encoding_strategy: FileEncodingStrategy | None = None,
+        **params: Unpack[TrainingParams],
     ) -> Training:
         """Start a training of a trainer version; the result is pushed as a new version of `destination`.
 
@@ -248,10 +255,7 @@ class Trainings:
         `create(model="owner/name", version="<id>", input={...}, destination="you/new-model")`.
         Files in `input` are uploaded or inlined as for predictions.
         """
-        options = CreateOptions.build(
-            webhook=webhook, webhook_completed=webhook_completed, webhook_events_filter=webhook_events_filter,
-            file_encoding_strategy=file_encoding_strategy,
-        )  # fmt: skip
+        options = CreateOptions.build(**params)
         return self._client._drive(self._create_flow(args, model, version, input, destination, options))
 
     async def async_create(
@@ -261,16 +265,10 @@ class Trainings:
         version: str | Version | None = None,
         input: Mapping[str, Any] | None = None,
         destination: str | Model | None = None,
-        webhook: str | None = None,
-        webhook_completed: str | None = None,
-        webhook_events_filter: Iterable[str] | None = None,
-        file_encoding_strategy: FileEncodingStrategy | None = None,
+        **params: Unpack[TrainingParams],
     ) -> Training:
         """Like `create`, for async code."""
-        options = CreateOptions.build(
-            webhook=webhook, webhook_completed=webhook_completed, webhook_events_filter=webhook_events_filter,
-            file_encoding_strategy=file_encoding_strategy,
-        )  # fmt: skip
+        options = CreateOptions.build(**params)
         return await self._client._adrive(self._create_flow(args, model, version, input, destination, options))
 
     def get(self, id: str) -> Training:
