@@ -9,7 +9,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict, TypeVar, Unpack
+from typing import TYPE_CHECKING, Any, Literal, Protocol, Self, TypedDict, TypeVar, Unpack
 
 import httpx
 
@@ -115,7 +115,79 @@ def _given(value: Any) -> Any:
     return None if isinstance(value, Unset) else value
 
 
-class Prediction:
+class Job:
+    """What predictions and trainings share: fetching their state, waiting for the end, canceling them.
+
+    Subclasses say where their calls are (`_namespace`) and how to take over a fresher state (`_replace_with`).
+    """
+
+    id: str
+    status: str
+    _client: Client | None
+    _fetched_at: float
+    _kind = "prediction"
+
+    @property
+    def done(self) -> bool:
+        """Whether it has finished (succeeded, failed, or canceled)."""
+        return self.status in TERMINAL_STATUSES
+
+    def _namespace(self, client: Client) -> Any:
+        raise NotImplementedError
+
+    def _replace_with(self, other: Self) -> Self:
+        raise NotImplementedError
+
+    def _bound(self) -> Client:
+        if self._client is None:
+            raise InvalidArgumentError(f"This {self._kind} is not attached to a client; get it through a Client.")
+        return self._client
+
+    def reload(self) -> Self:
+        """Fetch the current state into this object, and return it."""
+        client = self._bound()
+        return self._replace_with(client._request(self._namespace(client)._get_call(self.id)))
+
+    async def async_reload(self) -> Self:
+        """Like `reload`, for async code."""
+        client = self._bound()
+        return self._replace_with(await client._arequest(self._namespace(client)._get_call(self.id)))
+
+    def wait(self, timeout: float | None = None, *, poll_interval: float | None = None) -> Self:
+        """Wait until it has finished (whatever the outcome), and return it, updated in place.
+
+        When a prediction has an event stream (`urls["stream"]`) and no `timeout` is given, the end is learned
+        from the stream's `done` event as it happens. Otherwise, or if the stream cannot be read, it polls: the
+        first time one `poll_interval` (the client's, 0.2 s by default) after this object's state was fetched,
+        at once if that was longer ago, then every `poll_interval`. It does not raise when the prediction failed
+        or was canceled: check `status`.
+
+        Args:
+            timeout: Give up after this many seconds with `PredictionTimeoutError` (it keeps running).
+            poll_interval: Seconds between polls, instead of the client's.
+        """
+        client = self._bound()
+        flow = wait_flow(client, self, _deadline(timeout), poll_interval, self._namespace(client)._get_call)
+        return self._replace_with(client._drive(flow))
+
+    async def async_wait(self, timeout: float | None = None, *, poll_interval: float | None = None) -> Self:
+        """Like `wait`, for async code."""
+        client = self._bound()
+        flow = wait_flow(client, self, _deadline(timeout), poll_interval, self._namespace(client)._get_call)
+        return self._replace_with(await client._adrive(flow))
+
+    def cancel(self) -> Self:
+        """Ask the API to cancel it; this object takes the state the API answers with."""
+        client = self._bound()
+        return self._replace_with(client._request(self._namespace(client)._cancel_call(self.id)))
+
+    async def async_cancel(self) -> Self:
+        """Like `cancel`, for async code."""
+        client = self._bound()
+        return self._replace_with(await client._arequest(self._namespace(client)._cancel_call(self.id)))
+
+
+class Prediction(Job):
     """A prediction: one run of a model, and its state when last fetched.
 
     `output` has file URLs turned into `FileOutput`s (strings that can also `read()` and `save()` the file);
@@ -249,11 +321,6 @@ class Prediction:
         """The progress reported by the model's last tqdm-style log line, if any."""
         return Progress.parse(self.logs)
 
-    @property
-    def done(self) -> bool:
-        """Whether the prediction has finished (succeeded, failed, or canceled)."""
-        return self.status in TERMINAL_STATUSES
-
     def to_dict(self) -> dict[str, Any]:
         """The prediction as the API describes it (with the raw output)."""
         data = {name: getattr(self, name) for name in _FIELDS}
@@ -269,55 +336,8 @@ class Prediction:
 
     __hash__ = None  # type: ignore[assignment]  # mutable, like the 1.x object
 
-    # -- actions ----------------------------------------------------------------------------------------------
-
-    def _bound(self) -> Client:
-        if self._client is None:
-            raise InvalidArgumentError("This prediction is not attached to a client; get it through a Client.")
-        return self._client
-
-    def reload(self) -> Prediction:
-        """Fetch the prediction's current state into this object, and return it."""
-        client = self._bound()
-        return self._replace_with(client._request(client.predictions._get_call(self.id)))
-
-    async def async_reload(self) -> Prediction:
-        """Like `reload`, for async code."""
-        client = self._bound()
-        return self._replace_with(await client._arequest(client.predictions._get_call(self.id)))
-
-    def wait(self, timeout: float | None = None, *, poll_interval: float | None = None) -> Prediction:
-        """Wait until the prediction has finished (whatever the outcome), and return it, updated in place.
-
-        When the prediction has an event stream (`urls["stream"]`) and no `timeout` is given, the end is learned
-        from the stream's `done` event as it happens. Otherwise, or if the stream cannot be read, it polls: the
-        first time one `poll_interval` (the client's, 0.2 s by default) after this object's state was fetched,
-        at once if that was longer ago, then every `poll_interval`. It does not raise when the prediction failed
-        or was canceled: check `status`.
-
-        Args:
-            timeout: Give up after this many seconds with `PredictionTimeoutError` (the prediction keeps running).
-            poll_interval: Seconds between polls, instead of the client's.
-        """
-        client = self._bound()
-        flow = wait_flow(client, self, _deadline(timeout), poll_interval)
-        return self._replace_with(client._drive(flow))
-
-    async def async_wait(self, timeout: float | None = None, *, poll_interval: float | None = None) -> Prediction:
-        """Like `wait`, for async code."""
-        client = self._bound()
-        flow = wait_flow(client, self, _deadline(timeout), poll_interval)
-        return self._replace_with(await client._adrive(flow))
-
-    def cancel(self) -> Prediction:
-        """Ask the API to cancel the prediction; this object takes the state the API answers with."""
-        client = self._bound()
-        return self._replace_with(client._request(client.predictions._cancel_call(self.id)))
-
-    async def async_cancel(self) -> Prediction:
-        """Like `cancel`, for async code."""
-        client = self._bound()
-        return self._replace_with(await client._arequest(client.predictions._cancel_call(self.id)))
+    def _namespace(self, client: Client) -> Predictions:
+        return client.predictions
 
     def stream(self, *, use_file_output: bool = False, timeout: float | None = None) -> Iterator[ServerSentEvent]:
         """Yield the prediction's server-sent events (`output`, `logs`, then `done`) as they come.

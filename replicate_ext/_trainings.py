@@ -10,7 +10,7 @@ from ._exceptions import InvalidArgumentError
 from ._http import Call, Flow
 from ._identifier import parse_model_name, parse_ref
 from ._pagination import Page, page_call
-from ._predictions import TERMINAL_STATUSES, CreateOptions, FileEncodingStrategy, _deadline, _given, _iso, wait_flow
+from ._predictions import CreateOptions, FileEncodingStrategy, Job, _given, _iso
 
 if TYPE_CHECKING:
     from replicate_api.models import PaginatedTrainings
@@ -38,7 +38,7 @@ _TRAINING_FIELDS = (
 )  # fmt: skip
 
 
-class Training:
+class Training(Job):
     """A training: a run of a trainer that makes a new version of a destination model.
 
     When it succeeds, `output` is `{"version": "owner/name:<new version id>", "weights": <url or None>}`.
@@ -95,10 +95,7 @@ class Training:
             **data.additional_properties,
         )
 
-    @property
-    def done(self) -> bool:
-        """Whether the training has finished (succeeded, failed, or canceled)."""
-        return self.status in TERMINAL_STATUSES
+    _kind = "training"
 
     def _replace_with(self, other: Training) -> Training:
         for name in _TRAINING_FIELDS:
@@ -107,42 +104,8 @@ class Training:
         self._fetched_at = other._fetched_at
         return self
 
-    def _bound(self) -> Client:
-        if self._client is None:
-            raise InvalidArgumentError("This training is not attached to a client; get it through a Client.")
-        return self._client
-
-    def reload(self) -> Training:
-        """Fetch the training's current state into this object, and return it."""
-        client = self._bound()
-        return self._replace_with(client._request(client.trainings._get_call(self.id)))
-
-    async def async_reload(self) -> Training:
-        """Like `reload`, for async code."""
-        client = self._bound()
-        return self._replace_with(await client._arequest(client.trainings._get_call(self.id)))
-
-    def wait(self, timeout: float | None = None, *, poll_interval: float | None = None) -> Training:
-        """Wait until the training has finished, and return it, updated in place (see `Prediction.wait`)."""
-        client = self._bound()
-        flow = wait_flow(client, self, _deadline(timeout), poll_interval, client.trainings._get_call)
-        return self._replace_with(client._drive(flow))
-
-    async def async_wait(self, timeout: float | None = None, *, poll_interval: float | None = None) -> Training:
-        """Like `wait`, for async code."""
-        client = self._bound()
-        flow = wait_flow(client, self, _deadline(timeout), poll_interval, client.trainings._get_call)
-        return self._replace_with(await client._adrive(flow))
-
-    def cancel(self) -> Training:
-        """Ask the API to cancel the training; this object takes the state the API answers with."""
-        client = self._bound()
-        return self._replace_with(client._request(client.trainings._cancel_call(self.id)))
-
-    async def async_cancel(self) -> Training:
-        """Like `cancel`, for async code."""
-        client = self._bound()
-        return self._replace_with(await client._arequest(client.trainings._cancel_call(self.id)))
+    def _namespace(self, client: Client) -> Trainings:
+        return client.trainings
 
     def to_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in _TRAINING_FIELDS} | self.extra
