@@ -196,15 +196,12 @@ class AsyncioTransport(httpx.AsyncBaseTransport):
             sni = request.extensions.get("sni_hostname")
             server_hostname = sni.decode("ascii") if isinstance(sni, bytes) else sni or host
         timeout = timeouts.get("connect")
+        # Happy eyeballs (RFC 8305, with the delay anyio and so httpcore use) where the loop has it (uvloop has not).
+        options: dict[str, Any] = {"happy_eyeballs_delay": 0.25} if isinstance(loop, asyncio.BaseEventLoop) else {}
         try:
             async with asyncio.timeout(timeout):
                 await loop.create_connection(
-                    lambda: connection,
-                    host,
-                    port,
-                    ssl=tls,
-                    server_hostname=server_hostname,
-                    happy_eyeballs_delay=0.25,  # RFC 8305's recommended delay, as anyio (and so httpcore) uses
+                    lambda: connection, host, port, ssl=tls, server_hostname=server_hostname, **options
                 )
         except BaseException as exc:
             self._free_slot(pool)
@@ -472,7 +469,7 @@ class _Connection(asyncio.Protocol):
     # the pool's view
 
     def reusable(self, now: float, expiry: float | None) -> bool:
-        if self.stale or self.closed or self.h11.our_state is not h11.IDLE:
+        if self.stale or self.eof or self.h11.our_state is not h11.IDLE:
             return False
         return expiry is None or now - self.idle_since < expiry
 
@@ -663,7 +660,7 @@ class _ResponseBody(httpx.AsyncByteStream):
         pool = self._pool
         if h.our_state is h11.DONE and h.their_state is h11.DONE:
             h.start_next_cycle()
-            if not connection.chunks and not connection.stale and not connection.closed and not h.trailing_data[0]:
+            if not (connection.chunks or connection.stale or connection.eof or h.trailing_data[0]):
                 self._transport._release(pool, connection)
                 return
         # Connection: close, HTTP/1.0, or extra bytes after the body: this connection is done.

@@ -409,6 +409,52 @@ async def test_a_post_on_a_reused_connection_that_dies_is_not_sent_twice(transpo
     assert [request.target for request in server.requests] == ["/", "/create"]
 
 
+async def test_a_connection_that_dies_while_the_trace_waits_is_replaced_before_writing(
+    transport: AsyncioTransport,
+) -> None:
+    holding, closed = asyncio.Event(), asyncio.Event()
+
+    async def one_then_close(conn: Conn) -> None:
+        if await conn.request() is not None:
+            await conn.respond()
+            await holding.wait()  # the client took the connection for its next request
+            conn.writer.close()
+            closed.set()
+
+    async def trace(event: str, info: dict[str, Any]) -> None:
+        holding.set()
+        await closed.wait()  # a rate-limit pause, say, while holding the connection
+        await asyncio.sleep(0.01)
+
+    async with Server(one_then_close) as server, client_for(transport) as http:
+        assert (await http.get(server.url())).content == b"ok"
+        request = http.build_request("POST", server.url("/create"), json={"n": 1})
+        request.extensions["trace"] = trace
+        assert (await http.send(request)).content == b"ok"  # a POST, but nothing had been written
+    assert [request.target for request in server.requests] == ["/", "/create"]
+    assert transport.connections_opened == 2
+
+
+async def test_a_task_cancelled_while_reading_a_body_closes_the_connection(transport: AsyncioTransport) -> None:
+    async def endless(conn: Conn) -> None:
+        while (request := await conn.request()) is not None:
+            if request.target == "/endless":
+                await conn.send(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\nstart")
+                await asyncio.Event().wait()
+            await conn.respond()
+
+    async with Server(endless) as server, client_for(transport) as http:
+        reading = asyncio.create_task(http.get(server.url("/endless")))
+        while not server.requests:
+            await asyncio.sleep(0.001)
+        await asyncio.sleep(0.01)
+        reading.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await reading
+        assert transport.connections_open == 0
+        assert (await http.get(server.url("/after"))).content == b"ok"
+
+
 async def test_a_server_that_closes_without_answering_is_a_remote_protocol_error(
     transport: AsyncioTransport,
 ) -> None:
