@@ -299,7 +299,7 @@ class Client:
             with self._lock:
                 http = pools.get(key)
                 if http is None:
-                    options = self._connection_options(download=download, is_async=True, asyncio=loop is not None)
+                    options = self._connection_options(download=download, is_async=True, under_asyncio=loop is not None)
                     http = pools[key] = httpx.AsyncClient(**options)
         return http
 
@@ -316,7 +316,9 @@ class Client:
     def _download_ahttp(self) -> httpx.AsyncClient:
         return self._for_loop(self._async_downloads, download=True)
 
-    def _connection_options(self, *, download: bool = False, is_async: bool, asyncio: bool = False) -> dict[str, Any]:
+    def _connection_options(
+        self, *, download: bool = False, is_async: bool, under_asyncio: bool = False
+    ) -> dict[str, Any]:
         """The keyword arguments of one of the client's `httpx.Client` / `httpx.AsyncClient`s."""
         options: dict[str, Any] = {"limits": DEFAULT_LIMITS, "timeout": self._requester.timeout}
         if download:
@@ -328,7 +330,7 @@ class Client:
             transport = self._async_transport
             if transport is None and given is not None and _is_async_transport(given):
                 transport = given
-            if transport is None and asyncio and _own_transport_suits(options):
+            if transport is None and under_asyncio and _own_transport_suits(options):
                 from ._transport import AsyncioTransport
 
                 transport = AsyncioTransport(
