@@ -147,7 +147,7 @@ class Ours(Adapter):
 
 
 class OursAiohttp(Ours):
-    """replicate_ext with httpx-aiohttp's transport under its async client (`Client(transport=...)`)."""
+    """replicate_ext with httpx-aiohttp's transport under its async client (`Client(async_transport=...)`)."""
 
     name = "ours-aiohttp"
 
@@ -157,7 +157,7 @@ class OursAiohttp(Ours):
         transport = importlib.import_module("httpx_aiohttp").AiohttpTransport(
             limits=httpx.Limits(max_connections=100, max_keepalive_connections=100)
         )
-        return self._client_class()(api_token=TOKEN, base_url=url, transport=transport)
+        return self._client_class()(api_token=TOKEN, base_url=url, async_transport=transport)
 
 
 # -- replicate 1.0.7 -----------------------------------------------------------------------------------------------

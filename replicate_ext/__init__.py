@@ -94,6 +94,7 @@ if TYPE_CHECKING:
     from ._stream import ServerSentEvent as ServerSentEvent
     from ._trainings import Training as Training
     from ._trainings import Trainings as Trainings
+    from ._transport import AsyncioTransport as AsyncioTransport
     from ._versions import Version as Version
     from ._versions import Versions as Versions
     from ._webhooks import DEFAULT_TOLERANCE as DEFAULT_TOLERANCE
@@ -139,6 +140,7 @@ _MODULES = {
     "._search": ["SearchCollection", "SearchModel", "SearchPage", "SearchResults"],
     "._stream": ["EventType", "ServerSentEvent"],
     "._trainings": ["Training", "Trainings"],
+    "._transport": ["AsyncioTransport"],
     "._versions": ["Version", "Versions"],
     "._webhooks": ["DEFAULT_TOLERANCE", "WebhookSigningSecret", "Webhooks", "validate_webhook"],
 }  # fmt: skip

@@ -60,11 +60,19 @@ class Client:
         poll_interval: Seconds between polls while waiting for a prediction; defaults to
             `REPLICATE_POLL_INTERVAL`, then 0.2.
         headers: Extra headers for every API request.
+        async_transport: The `httpx.AsyncBaseTransport` for async calls. By default, under asyncio, async calls
+            go through `AsyncioTransport` (a connection pool built for many concurrent requests), configured from
+            `limits=` and `verify=`; under other event loops, and when `proxy=`, `mounts=`, `cert=`, `http2=True`
+            or proxy environment variables ask for what only httpx's own transport does, through httpx's.
         **httpx_kwargs: Passed to the `httpx.Client` and `httpx.AsyncClient` this client creates (for example
-            `transport=`, `proxy=`, `verify=`, `limits=`).
+            `limits=`, `verify=`, `proxy=`). `transport=` is the transport of sync calls; it is used for async
+            calls too when it is also an async transport (as `httpx.MockTransport` is) and `async_transport` is
+            not given.
 
     The HTTP connections are opened on first use and reused; close them with `close()` / `aclose()` or use the
-    client as a context manager (`with Client() as client:` or `async with Client() as client:`).
+    client as a context manager (`with Client() as client:` or `async with Client() as client:`). All of a
+    process's clients share one SSL context (unless given `verify=` or `cert=`), which loads its CA certificates
+    at the first TLS handshake.
 
     Example::
 
@@ -81,6 +89,7 @@ class Client:
         retry: RetryPolicy | NotGiven = NOT_GIVEN,
         poll_interval: float | None = None,
         headers: Mapping[str, str] | None = None,
+        async_transport: httpx.AsyncBaseTransport | None = None,
         **httpx_kwargs: Any,
     ) -> None:
         if api_token is not None and (not isinstance(api_token, str) or not api_token.strip()):
@@ -89,11 +98,20 @@ class Client:
             raise ConfigurationError(f"poll_interval must be zero or more seconds, got {poll_interval!r}.")
         if not isinstance(retry, RetryPolicy | NotGiven):
             raise ConfigurationError(f"retry must be a RetryPolicy (or NO_RETRIES), got {retry!r}.")
+        if async_transport is not None and not _is_async_transport(async_transport):
+            raise ConfigurationError(
+                f"async_transport must be an httpx.AsyncBaseTransport, got {async_transport!r}; pass a sync "
+                "transport as transport=..."
+            )
+        transport = httpx_kwargs.get("transport")
+        if transport is not None and not (_is_sync_transport(transport) or _is_async_transport(transport)):
+            raise ConfigurationError(f"transport must be an httpx.BaseTransport, got {transport!r}.")
         self._api_token = api_token.strip() if api_token else None
         self._base_url_option = base_url
         self._base_url: httpx.URL | None = normalize_base_url(base_url) if base_url is not None else None
         self._poll_interval = poll_interval
         self._httpx_kwargs = dict(httpx_kwargs)
+        self._async_transport = async_transport
         request_headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
         for key, value in (headers or {}).items():
             if key.lower() == "authorization":
@@ -264,7 +282,7 @@ class Client:
         if http is None:
             with self._lock:  # threads starting together must share one pool, or the others' sockets leak
                 if self._sync_http is None:
-                    self._sync_http = httpx.Client(**self._connection_options())
+                    self._sync_http = httpx.Client(**self._connection_options(is_async=False))
                 http = self._sync_http
         return http
 
@@ -274,13 +292,15 @@ class Client:
     def _for_loop(
         self, pools: weakref.WeakKeyDictionary[object, httpx.AsyncClient], download: bool
     ) -> httpx.AsyncClient:
-        loop = _running_loop() or self._no_loop  # trio and other loops: one shared pool
-        http = pools.get(loop)
+        loop = _running_loop()
+        key = loop or self._no_loop  # trio and other loops: one shared pool
+        http = pools.get(key)
         if http is None:
             with self._lock:
-                http = pools.get(loop)
+                http = pools.get(key)
                 if http is None:
-                    http = pools[loop] = httpx.AsyncClient(**self._connection_options(download=download))
+                    options = self._connection_options(download=download, is_async=True, under_asyncio=loop is not None)
+                    http = pools[key] = httpx.AsyncClient(**options)
         return http
 
     def _download_http(self) -> httpx.Client:
@@ -289,19 +309,45 @@ class Client:
         if http is None:
             with self._lock:
                 if self._sync_download is None:
-                    self._sync_download = httpx.Client(**self._connection_options(download=True))
+                    self._sync_download = httpx.Client(**self._connection_options(download=True, is_async=False))
                 http = self._sync_download
         return http
 
     def _download_ahttp(self) -> httpx.AsyncClient:
         return self._for_loop(self._async_downloads, download=True)
 
-    def _connection_options(self, download: bool = False) -> dict[str, Any]:
+    def _connection_options(
+        self, *, download: bool = False, is_async: bool, under_asyncio: bool = False
+    ) -> dict[str, Any]:
+        """The keyword arguments of one of the client's `httpx.Client` / `httpx.AsyncClient`s."""
         options: dict[str, Any] = {"limits": DEFAULT_LIMITS, "timeout": self._requester.timeout}
         if download:
             options["follow_redirects"] = True
             options["headers"] = {"User-Agent": USER_AGENT}
         options.update(self._httpx_kwargs)
+        given = options.pop("transport", None)
+        if is_async:
+            transport = self._async_transport
+            if transport is None and given is not None and _is_async_transport(given):
+                transport = given
+            if transport is None and under_asyncio and _own_transport_suits(options):
+                from ._transport import AsyncioTransport
+
+                transport = AsyncioTransport(
+                    verify=options.get("verify", True),
+                    limits=options["limits"],
+                    trust_env=options.get("trust_env", True),
+                )
+        else:
+            transport = given if given is not None and _is_sync_transport(given) else None
+        if transport is not None:
+            options["transport"] = transport
+        elif "verify" not in options and "cert" not in options and not options.get("http2"):
+            # httpx would build (and load CA certificates into) an SSL context per client: share one instead.
+            # (Not with HTTP/2, for which httpcore adds "h2" to the context's ALPN protocols.)
+            from ._tls import default_ssl_context
+
+            options["verify"] = default_ssl_context(options.get("trust_env", True))
         return options
 
     def _request(self, call: Call[T]) -> T:
@@ -371,6 +417,41 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
     except RuntimeError:
         return None
     return loop
+
+
+# httpx.AsyncClient options that leave the transport alone, and those AsyncioTransport honours itself.
+_CLIENT_OPTIONS = frozenset(
+    {"auth", "params", "headers", "cookies", "timeout", "follow_redirects", "max_redirects", "event_hooks",
+     "base_url", "default_encoding", "limits", "trust_env", "http1", "http2", "verify"}
+)  # fmt: skip
+
+
+def _own_transport_suits(options: Mapping[str, Any]) -> bool:
+    """Whether AsyncioTransport can do all that these httpx.AsyncClient options ask of a transport."""
+    import ssl
+
+    if not _CLIENT_OPTIONS.issuperset(options):
+        return False  # proxy, mounts, cert, and any option of a future httpx
+    if not isinstance(options.get("verify", True), bool | ssl.SSLContext):
+        return False  # a CA bundle path (deprecated by httpx)
+    if options.get("http2") or not options.get("http1", True):
+        return False
+    if options.get("trust_env", True):
+        # httpx routes requests through the proxies these variables name (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY):
+        # leave that to httpx's transport.
+        from urllib.request import getproxies
+
+        if any(key in ("http", "https", "all") for key in getproxies()):
+            return False
+    return True
+
+
+def _is_sync_transport(transport: object) -> bool:
+    return callable(getattr(transport, "handle_request", None))
+
+
+def _is_async_transport(transport: object) -> bool:
+    return callable(getattr(transport, "handle_async_request", None))
 
 
 def json_parser(from_dict: Callable[[dict[str, Any]], T]) -> Callable[[httpx.Response], T]:
