@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import sys
@@ -124,14 +125,7 @@ class Client:
             timeout=to_timeout(timeout),
             retry=retry if isinstance(retry, RetryPolicy) else RetryPolicy(),
         )
-        self._lock = threading.Lock()
-        self._sync_http: httpx.Client | None = None
-        # An httpx.AsyncClient belongs to the event loop it runs in: one per loop (asyncio.run called again, or
-        # loops in several threads), instead of failing with "Event loop is closed".
-        self._async_https: weakref.WeakKeyDictionary[object, httpx.AsyncClient] = weakref.WeakKeyDictionary()
-        self._async_downloads: weakref.WeakKeyDictionary[object, httpx.AsyncClient] = weakref.WeakKeyDictionary()
-        self._no_loop = _NoLoop()
-        self._sync_download: httpx.Client | None = None
+        self._pools = _Pools()
         self._schemas: dict[str, dict[str, Any] | None] = {}
         # Ids of the predictions this client created (most recent last), so that recovering from a lost
         # create answer never adopts a prediction that belongs to another create.
@@ -167,6 +161,35 @@ class Client:
         if self._poll_interval is None:
             self._poll_interval = poll_interval_from_env()
         return self._poll_interval
+
+    def with_options(
+        self,
+        *,
+        retry: RetryPolicy | NotGiven = NOT_GIVEN,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
+        poll_interval: float | None = None,
+    ) -> Client:
+        """A client like this one with other retry rules, timeouts or poll interval, for some calls.
+
+        It shares this client's token, base URL, connections and rate-limit state (so close this one, not it)::
+
+            client.with_options(retry=replicate_ext.NO_RETRIES).predictions.get(prediction_id)
+            client.with_options(timeout=120).files.create(big_file)
+        """
+        if not isinstance(retry, RetryPolicy | NotGiven):
+            raise ConfigurationError(f"retry must be a RetryPolicy (or NO_RETRIES), got {retry!r}.")
+        if poll_interval is not None and (not isinstance(poll_interval, int | float) or poll_interval < 0):
+            raise ConfigurationError(f"poll_interval must be zero or more seconds, got {poll_interval!r}.")
+        other = copy.copy(self)
+        for name in _NAMESPACES:  # namespaces made for this client must not serve the other one
+            other.__dict__.pop(name, None)
+        other._requester = self._requester.with_options(
+            retry=retry if isinstance(retry, RetryPolicy) else None,
+            timeout=None if isinstance(timeout, NotGiven) else to_timeout(timeout),
+        )
+        if poll_interval is not None:
+            other._poll_interval = poll_interval
+        return other
 
     def __repr__(self) -> str:
         base = self._base_url or self._base_url_option or "(REPLICATE_BASE_URL or default)"
@@ -278,25 +301,25 @@ class Client:
     # -- sending ----------------------------------------------------------------------------------------------
 
     def _http(self) -> httpx.Client:
-        http = self._sync_http
+        http = self._pools.sync_http
         if http is None:
-            with self._lock:  # threads starting together must share one pool, or the others' sockets leak
-                if self._sync_http is None:
-                    self._sync_http = httpx.Client(**self._connection_options(is_async=False))
-                http = self._sync_http
+            with self._pools.lock:  # threads starting together must share one pool, or the others' sockets leak
+                if self._pools.sync_http is None:
+                    self._pools.sync_http = httpx.Client(**self._connection_options(is_async=False))
+                http = self._pools.sync_http
         return http
 
     def _ahttp(self) -> httpx.AsyncClient:
-        return self._for_loop(self._async_https, download=False)
+        return self._for_loop(self._pools.async_https, download=False)
 
     def _for_loop(
         self, pools: weakref.WeakKeyDictionary[object, httpx.AsyncClient], download: bool
     ) -> httpx.AsyncClient:
         loop = _running_loop()
-        key = loop or self._no_loop  # trio and other loops: one shared pool
+        key = loop or self._pools.no_loop  # trio and other loops: one shared pool
         http = pools.get(key)
         if http is None:
-            with self._lock:
+            with self._pools.lock:
                 http = pools.get(key)
                 if http is None:
                     options = self._connection_options(download=download, is_async=True, under_asyncio=loop is not None)
@@ -305,16 +328,16 @@ class Client:
 
     def _download_http(self) -> httpx.Client:
         """A separate connection pool for file outputs on other hosts: never any API credentials on it."""
-        http = self._sync_download
+        http = self._pools.sync_download
         if http is None:
-            with self._lock:
-                if self._sync_download is None:
-                    self._sync_download = httpx.Client(**self._connection_options(download=True, is_async=False))
-                http = self._sync_download
+            with self._pools.lock:
+                if self._pools.sync_download is None:
+                    self._pools.sync_download = httpx.Client(**self._connection_options(download=True, is_async=False))
+                http = self._pools.sync_download
         return http
 
     def _download_ahttp(self) -> httpx.AsyncClient:
-        return self._for_loop(self._async_downloads, download=True)
+        return self._for_loop(self._pools.async_downloads, download=True)
 
     def _connection_options(
         self, *, download: bool = False, is_async: bool, under_asyncio: bool = False
@@ -376,16 +399,16 @@ class Client:
 
     def close(self) -> None:
         """Close the client's sync connections (async ones are closed by `aclose`)."""
-        for http in (self._sync_http, self._sync_download):
+        for http in (self._pools.sync_http, self._pools.sync_download):
             if http is not None:
                 http.close()
-        self._sync_http = self._sync_download = None
+        self._pools.sync_http = self._pools.sync_download = None
 
     async def aclose(self) -> None:
         """Close the client's sync connections and the async ones of the running event loop."""
         self.close()
-        loop = _running_loop() or self._no_loop
-        for pools in (self._async_https, self._async_downloads):
+        loop = _running_loop() or self._pools.no_loop
+        for pools in (self._pools.async_https, self._pools.async_downloads):
             http = pools.pop(loop, None)
             if http is not None:
                 await http.aclose()
@@ -405,6 +428,25 @@ class Client:
 
 class _NoLoop:
     """The key of the async connection pool used outside asyncio (under trio, for example)."""
+
+
+class _Pools:
+    """A client's HTTP connection pools (shared with the clients `with_options` makes from it)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.sync_http: httpx.Client | None = None
+        self.sync_download: httpx.Client | None = None
+        # An httpx.AsyncClient belongs to the event loop it runs in: one per loop (asyncio.run called again, or
+        # loops in several threads), instead of failing with "Event loop is closed".
+        self.async_https: weakref.WeakKeyDictionary[object, httpx.AsyncClient] = weakref.WeakKeyDictionary()
+        self.async_downloads: weakref.WeakKeyDictionary[object, httpx.AsyncClient] = weakref.WeakKeyDictionary()
+        self.no_loop = _NoLoop()
+
+
+_NAMESPACES = (
+    "models", "predictions", "trainings", "deployments", "files", "collections", "hardware", "accounts", "webhooks"
+)  # fmt: skip
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:

@@ -9,6 +9,7 @@ steps, so the same flow runs in both worlds (the shape of httpx's `Auth.auth_flo
 
 from __future__ import annotations
 
+import copy
 import datetime
 import functools
 import logging
@@ -144,6 +145,16 @@ class Requester:
     @property
     def base_url(self) -> httpx.URL:
         return self._base_url()
+
+    def with_options(self, *, retry: RetryPolicy | None, timeout: httpx.Timeout | None) -> Requester:
+        """A requester with other defaults, sharing this one's credentials and rate-limit state."""
+        other = copy.copy(self)
+        if retry is not None:
+            other.retry = retry
+        if timeout is not None:
+            other.timeout = timeout
+            other._timeout_extension = timeout.as_dict()
+        return other
 
     def is_api_url(self, url: httpx.URL) -> bool:
         base = self.base_url

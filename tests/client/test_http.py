@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from replicate_ext import (
+    NO_RETRIES,
     AmbiguousCreateError,
     APIConnectionError,
     APITimeoutError,
@@ -231,3 +232,24 @@ def test_request_bodies_are_what_the_api_documents() -> None:
                     "webhook_events_filter": ["completed", "start"]}  # fmt: skip
     assert headers["cancel-after"] == "90s" and "prefer" not in headers
     assert headers["user-agent"].startswith("replicate-ext/")
+
+
+def test_with_options_changes_retries_and_timeouts_for_some_calls() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(503, json={"detail": "busy"})
+
+    client = client_for(handler, retry=FAST_RETRIES)
+    strict = client.with_options(retry=NO_RETRIES, timeout=7)
+    with pytest.raises(ServerError):
+        strict.predictions.get("p1")
+    assert len(seen) == 1 and seen[0].extensions["timeout"]["read"] == 7.0
+    with pytest.raises(ServerError):
+        client.predictions.get("p1")
+    assert len(seen) == 1 + 4  # the original still retries (3 times)
+    assert strict._pools is client._pools and strict.predictions is not client.predictions
+    assert strict.predictions._client is strict
+    with pytest.raises(ConfigurationError):
+        client.with_options(retry=3)  # type: ignore[arg-type]
