@@ -256,9 +256,9 @@ def parse_response(call: Call[T], response: httpx.Response) -> T:
         return call.parse(response)
     except InvalidResponseError:
         raise
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        # json.JSONDecodeError and UnicodeDecodeError are ValueErrors; generated models raise KeyError for a
-        # missing field and TypeError/ValueError for a field of the wrong type.
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        # json.JSONDecodeError and UnicodeDecodeError are ValueErrors (RecursionError: JSON nested too deep);
+        # generated models raise KeyError for a missing field and TypeError/ValueError for a field of the wrong type.
         raise InvalidResponseError(
             f"{call.operation}: the answer (HTTP {response.status_code}) is not the documented JSON: "
             f"{type(exc).__name__}: {exc}",
@@ -272,7 +272,7 @@ def problem_body(response: httpx.Response) -> dict[str, Any]:
         return {}
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or JSON nested deeper than the decoder goes
         return {}
     return body if isinstance(body, dict) else {}
 
