@@ -282,7 +282,10 @@ def error_from_response(response: httpx.Response, body: Mapping[str, Any], opera
     status = response.status_code
     detail = body.get("detail")
     if not isinstance(detail, str):
-        text = response.text.strip() if not body else ""
+        try:
+            text = response.text.strip() if not body else ""
+        except ValueError:  # a declared charset the body is not in (UnicodeError: utf-16 without a BOM, ...)
+            text = response.content.decode("utf-8", "replace").strip()
         detail = text[:500] if text else None
     title = body.get("title") if isinstance(body.get("title"), str) else response.reason_phrase or None
     error = error_class_for(status)(
