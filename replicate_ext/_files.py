@@ -83,7 +83,10 @@ class FileOutput(str):
             except DataURIError:
                 mime = ""
             return "output" + (mimetypes.guess_extension(mime) or "")
-        raw_path = httpx.URL(str(self)).raw_path.split(b"?", 1)[0]
+        try:
+            raw_path = httpx.URL(str(self)).raw_path.split(b"?", 1)[0]
+        except httpx.InvalidURL:  # raw control characters and the like: the text after the last "/" will do
+            raw_path = str(self).split("?", 1)[0].split("#", 1)[0].encode("utf-8", "surrogatepass")
         return safe_filename(urllib.parse.unquote(raw_path.rsplit(b"/", 1)[-1].decode("ascii", "replace")))
 
     # -- sync -----------------------------------------------------------------------------------------------
@@ -103,6 +106,8 @@ class FileOutput(str):
                 yield from response.iter_bytes(chunk_size)
         except httpx.HTTPError as exc:
             raise APIConnectionError(f"Downloading {self.url} failed: {type(exc).__name__}: {exc}") from exc
+        except (httpx.InvalidURL, UnicodeError) as exc:  # UnicodeError: a host that is not valid IDNA
+            raise _invalid_url(self.url, exc) from exc
         finally:
             if self._client is None:
                 http.close()
@@ -147,6 +152,8 @@ class FileOutput(str):
                     yield chunk
         except httpx.HTTPError as exc:
             raise APIConnectionError(f"Downloading {self.url} failed: {type(exc).__name__}: {exc}") from exc
+        except (httpx.InvalidURL, UnicodeError) as exc:
+            raise _invalid_url(self.url, exc) from exc
         finally:
             if self._client is None:
                 await http.aclose()
@@ -173,6 +180,10 @@ class FileOutput(str):
             return parse_data_uri(self).data
         except DataURIError as exc:
             raise InvalidResponseError(f"The model returned a malformed data URI: {exc}.") from exc
+
+
+def _invalid_url(url: str, exc: Exception) -> InvalidResponseError:
+    return InvalidResponseError(f"The file output {url!r} is not a URL that can be downloaded: {exc}.")
 
 
 def _chunks(data: bytes, size: int) -> Iterator[bytes]:
