@@ -103,7 +103,9 @@ def validate_webhook(
     try:
         sent_at = int(timestamp.strip())
     except ValueError:
-        raise InvalidTimestampError("The webhook-timestamp header is not a Unix time in seconds.") from None
+        sent_at = None
+    if sent_at is None or not -(2**63) <= sent_at < 2**63:  # beyond 64 bits no float holds it exactly, or at all
+        raise InvalidTimestampError("The webhook-timestamp header is not a Unix time in seconds.")
     if tolerance is not None:
         current = time.time() if now is None else now
         if abs(current - sent_at) > tolerance:
