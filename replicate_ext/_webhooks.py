@@ -71,7 +71,9 @@ def _secret_bytes(secret: str | WebhookSigningSecret) -> bytes:
 
 def _header(headers: Mapping[str, str], name: str) -> str:
     for key, value in headers.items():
-        if key.lower() == name:
+        if isinstance(key, str) and key.lower() == name:
+            if not isinstance(value, str):
+                raise TypeError(f"The {name} header must be a str, got {type(value).__name__}; decode it first.")
             return value
     raise MissingWebhookHeaderError(f"The delivery has no {name} header, so it cannot be checked.")
 
@@ -92,9 +94,18 @@ def validate_webhook(
         secret: The signing secret (`whsec_...`), as `webhooks.default.secret()` returns it.
         tolerance: The largest difference, in seconds, allowed between the timestamp and now; None turns the
             check off (accepting replays).
+
+    Raises:
+        WebhookValidationError: A subclass saying what is wrong with the delivery or the secret, for any values.
+        TypeError: Only for arguments of the wrong type: `headers` without `.items()`, a `webhook-*` header
+            value that is not a str, or a `body` that is not bytes, bytearray, memoryview, str or None.
     """
+    if not callable(getattr(headers, "items", None)):
+        raise TypeError(f"headers must be a mapping of header names to values, got {type(headers).__name__}.")
+    if body is not None and not isinstance(body, bytes | bytearray | memoryview | str):
+        raise TypeError(f"body must be the delivery's raw bytes (or str), got {type(body).__name__}.")
     key = _secret_bytes(secret)
-    if body is None or (isinstance(body, bytes | str) and len(body) == 0):
+    if body is None or len(body) == 0:
         raise MissingWebhookBodyError("The delivery has no body to check.")
     raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
     message_id = _header(headers, "webhook-id")
@@ -200,7 +211,8 @@ class Webhooks:
         """Check that a webhook delivery is authentic; True, or a `WebhookValidationError` saying why not.
 
         Pass the received `request` (an httpx.Request, a WSGI environ, a Flask/Django-style request) or its
-        `headers` and raw `body`. See `validate_webhook` for the details.
+        `headers` and raw `body`. See `validate_webhook` for the details; TypeError is raised only for arguments of
+        the wrong type (a request it cannot read, both or neither of request= and headers=, and as there).
         """
         if request is not None:
             if headers is not None or body is not None:
