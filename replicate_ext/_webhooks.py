@@ -147,7 +147,10 @@ def _request_parts(request: Any) -> tuple[Mapping[str, str], bytes | str | None]
         headers = {
             key[5:].replace("_", "-").lower(): str(value) for key, value in request.items() if key.startswith("HTTP_")
         }
-        length = int(request.get("CONTENT_LENGTH") or 0)
+        try:
+            length = int(request.get("CONTENT_LENGTH") or 0)
+        except ValueError:  # not a number: read what there is, and let the signature decide
+            length = 0
         stream = request["wsgi.input"]
         return headers, stream.read(length) if length else stream.read()
     headers = request.headers
