@@ -153,14 +153,15 @@ def _request_parts(request: Any) -> tuple[Mapping[str, str], bytes | str | None]
             length = 0
         stream = request["wsgi.input"]
         return headers, stream.read(length) if length else stream.read()
-    headers = request.headers
-    for attribute in ("content", "body", "data"):
-        value = getattr(request, attribute, None)
-        if isinstance(value, bytes | str):
-            return headers, value
-    get_data = getattr(request, "get_data", None)  # Werkzeug/Flask
-    if callable(get_data):
-        return headers, get_data()
+    request_headers = getattr(request, "headers", None)
+    if request_headers is not None:
+        for attribute in ("content", "body", "data"):
+            value = getattr(request, attribute, None)
+            if isinstance(value, bytes | str):
+                return request_headers, value
+        get_data = getattr(request, "get_data", None)  # Werkzeug/Flask
+        if callable(get_data):
+            return request_headers, get_data()
     raise TypeError(
         "Pass headers= and body= (or an httpx.Request, a WSGI environ, or a request with .headers and .body); "
         "for a Starlette request use `await webhooks.async_validate(request, secret=...)`."
