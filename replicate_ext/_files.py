@@ -84,7 +84,10 @@ class FileOutput(str):
             except DataURIError:
                 mime = ""
             return "output" + (mimetypes.guess_extension(mime) or "")
-        raw_path = httpx.URL(str(self)).raw_path.split(b"?", 1)[0]
+        try:
+            raw_path = httpx.URL(str(self)).raw_path.split(b"?", 1)[0]
+        except httpx.InvalidURL:  # raw control characters and the like: the text after the last "/" will do
+            raw_path = str(self).split("?", 1)[0].split("#", 1)[0].encode("utf-8", "surrogatepass")
         return safe_filename(urllib.parse.unquote(raw_path.rsplit(b"/", 1)[-1].decode("ascii", "replace")))
 
     # -- sync -----------------------------------------------------------------------------------------------
@@ -107,6 +110,8 @@ class FileOutput(str):
                     yield chunk
         except httpx.HTTPError as exc:
             raise _download_error(self, exc) from exc
+        except (httpx.InvalidURL, UnicodeError) as exc:  # UnicodeError: a host that is not valid IDNA
+            raise _invalid_url(self.url, exc) from exc
         finally:
             if self._client is None:
                 http.close()
@@ -160,6 +165,8 @@ class FileOutput(str):
                     yield chunk
         except httpx.HTTPError as exc:
             raise _download_error(self, exc) from exc
+        except (httpx.InvalidURL, UnicodeError) as exc:
+            raise _invalid_url(self.url, exc) from exc
         finally:
             if self._client is None:
                 await http.aclose()
@@ -206,6 +213,10 @@ def _download_error(output: FileOutput, exc: httpx.HTTPError) -> APIConnectionEr
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(f"Downloading {output.url} timed out ({what}).")
     return APIConnectionError(f"Downloading {output.url} failed: {what}.")
+
+
+def _invalid_url(url: str, exc: Exception) -> InvalidResponseError:
+    return InvalidResponseError(f"The file output {url!r} is not a URL that can be downloaded: {exc}.")
 
 
 def _chunks(data: bytes, size: int) -> Iterator[bytes]:

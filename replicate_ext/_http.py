@@ -267,9 +267,9 @@ def parse_response(call: Call[T], response: httpx.Response) -> T:
         return call.parse(response)
     except InvalidResponseError:
         raise
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        # json.JSONDecodeError and UnicodeDecodeError are ValueErrors; generated models raise KeyError for a
-        # missing field and TypeError/ValueError for a field of the wrong type.
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        # json.JSONDecodeError and UnicodeDecodeError are ValueErrors (RecursionError: JSON nested too deep);
+        # generated models raise KeyError for a missing field and TypeError/ValueError for a field of the wrong type.
         raise InvalidResponseError(
             f"{call.operation}: the answer (HTTP {response.status_code}) is not the documented JSON: "
             f"{type(exc).__name__}: {exc}",
@@ -283,7 +283,7 @@ def problem_body(response: httpx.Response) -> dict[str, Any]:
         return {}
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or JSON nested deeper than the decoder goes
         return {}
     return body if isinstance(body, dict) else {}
 
@@ -293,7 +293,10 @@ def error_from_response(response: httpx.Response, body: Mapping[str, Any], opera
     status = response.status_code
     detail = body.get("detail")
     if not isinstance(detail, str):
-        text = response.text.strip() if not body else ""
+        try:
+            text = response.text.strip() if not body else ""
+        except ValueError:  # a declared charset the body is not in (UnicodeError: utf-16 without a BOM, ...)
+            text = response.content.decode("utf-8", "replace").strip()
         detail = text[:500] if text else None
     title = body.get("title") if isinstance(body.get("title"), str) else response.reason_phrase or None
     error = error_class_for(status)(

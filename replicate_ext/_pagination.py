@@ -56,7 +56,13 @@ def page_call(
 ) -> Call[Page[T]]:
     """A call that fetches one page; a `cursor` URL must be on the API's own host."""
     url = kwargs["url"]
-    if httpx.URL(url).is_absolute_url and not client._requester.is_api_url(httpx.URL(url)):
+    try:
+        parsed = httpx.URL(url)
+        # A scheme or a host (`https://host/...`, `//host/...`, `http:path`) must be the API's own origin.
+        foreign = bool(parsed.scheme or parsed.raw_host) and not client._requester.is_api_url(parsed)
+    except (httpx.InvalidURL, ValueError) as exc:  # ValueError: a host that is not valid IDNA (`xn--...`)
+        raise InvalidArgumentError(f"The cursor {url!r} is not a URL ({exc}); pass a page's next or previous.") from exc
+    if foreign:
         raise InvalidArgumentError(f"The cursor {url!r} is not a page of this client's API ({client.base_url}).")
 
     def parse(response: httpx.Response) -> Page[T]:

@@ -98,7 +98,10 @@ class Progress:
         for line in reversed(logs.replace("\r", "\n").split("\n")):
             match = _PROGRESS_LINE.match(line)
             if match:
-                return cls(int(match["percentage"]) / 100.0, int(match["current"]), int(match["total"]))
+                try:
+                    return cls(int(match["percentage"]) / 100.0, int(match["current"]), int(match["total"]))
+                except (ValueError, OverflowError):
+                    continue  # more digits than int() reads, or a percentage no float holds: not a tqdm line
         return None
 
 

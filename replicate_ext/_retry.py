@@ -118,10 +118,18 @@ def retry_after_seconds(
             seconds = _seconds_until_http_date(raw)
         if seconds is not None and math.isfinite(seconds):
             return max(0.0, seconds)
-    member = (body or {}).get("retry_after")
-    if isinstance(member, int | float) and not isinstance(member, bool) and math.isfinite(member):
-        return max(0.0, float(member))
-    return None
+    return _json_seconds((body or {}).get("retry_after"))
+
+
+def _json_seconds(value: Any) -> float | None:
+    """A JSON number of seconds as a float >= 0; None for anything else, or for a number no float holds."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    try:
+        seconds = float(value)
+    except OverflowError:  # JSON integers have no size limit; 10**400 is no float
+        return None
+    return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
 def _seconds_until_http_date(value: str) -> float | None:
@@ -228,9 +236,9 @@ class RateLimitGate:
     ) -> None:
         """Learn from a response's rate-limit signals."""
         if response.status_code == 429:
-            precise = (body or {}).get("retry_after")
-            if isinstance(precise, int | float) and not isinstance(precise, bool) and math.isfinite(precise):
-                one = max(0.0, float(precise))
+            precise = _json_seconds((body or {}).get("retry_after"))
+            if precise is not None:
+                one = precise
             else:
                 one = retry_after_seconds(response.headers, body) or 1.0
             # Pace a little slower than the rate the wait implies, so that jitter does not cause the next 429.

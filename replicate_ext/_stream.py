@@ -45,6 +45,9 @@ __all__ = [
 # Give up after this many reconnections in a row that brought no new event.
 MAX_RECONNECTS_WITHOUT_PROGRESS = 5
 DEFAULT_RETRY_SECONDS = 0.5
+# The longest reconnection delay a `retry:` field can set: it is the server's number, and a huge one must neither
+# overflow a float nor stall the reader for days.
+MAX_RETRY_SECONDS = 60.0
 
 
 class EventType(enum.StrEnum):
@@ -95,7 +98,7 @@ class StreamState:
     def feed(self, sse: httpx_sse.ServerSentEvent) -> ServerSentEvent | None:
         """The event to hand to the caller for a received frame, or None to skip it. Raises on `error`."""
         if sse.retry is not None and sse.retry >= 0:
-            self.retry_seconds = sse.retry / 1000.0
+            self.retry_seconds = min(sse.retry, int(MAX_RETRY_SECONDS * 1000)) / 1000.0
         if sse.id:
             if sse.id in self._seen_ids:
                 return None  # a server that replays on reconnect: each event once
@@ -108,7 +111,7 @@ class StreamState:
             self.done = True
             try:
                 reason = json.loads(sse.data or "{}").get("reason")
-            except (ValueError, AttributeError):
+            except (ValueError, AttributeError, RecursionError):
                 reason = None
             self.reason = reason if isinstance(reason, str) else None
             return ServerSentEvent(name, sse.data, sse.id, sse.retry)
@@ -125,7 +128,7 @@ class StreamState:
 def _error_detail(data: str) -> str:
     try:
         decoded = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than the decoder goes
         return data or "unknown error"
     if isinstance(decoded, dict) and isinstance(decoded.get("detail"), str):
         return str(decoded["detail"])

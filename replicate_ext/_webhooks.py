@@ -71,7 +71,9 @@ def _secret_bytes(secret: str | WebhookSigningSecret) -> bytes:
 
 def _header(headers: Mapping[str, str], name: str) -> str:
     for key, value in headers.items():
-        if key.lower() == name:
+        if isinstance(key, str) and key.lower() == name:
+            if not isinstance(value, str):
+                raise TypeError(f"The {name} header must be a str, got {type(value).__name__}; decode it first.")
             return value
     raise MissingWebhookHeaderError(f"The delivery has no {name} header, so it cannot be checked.")
 
@@ -92,9 +94,18 @@ def validate_webhook(
         secret: The signing secret (`whsec_...`), as `webhooks.default.secret()` returns it.
         tolerance: The largest difference, in seconds, allowed between the timestamp and now; None turns the
             check off (accepting replays).
+
+    Raises:
+        WebhookValidationError: A subclass saying what is wrong with the delivery or the secret, for any values.
+        TypeError: Only for arguments of the wrong type: `headers` without `.items()`, a `webhook-*` header
+            value that is not a str, or a `body` that is not bytes, bytearray, memoryview, str or None.
     """
+    if not callable(getattr(headers, "items", None)):
+        raise TypeError(f"headers must be a mapping of header names to values, got {type(headers).__name__}.")
+    if body is not None and not isinstance(body, bytes | bytearray | memoryview | str):
+        raise TypeError(f"body must be the delivery's raw bytes (or str), got {type(body).__name__}.")
     key = _secret_bytes(secret)
-    if body is None or (isinstance(body, bytes | str) and len(body) == 0):
+    if body is None or len(body) == 0:
         raise MissingWebhookBodyError("The delivery has no body to check.")
     raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
     message_id = _header(headers, "webhook-id")
@@ -103,7 +114,9 @@ def validate_webhook(
     try:
         sent_at = int(timestamp.strip())
     except ValueError:
-        raise InvalidTimestampError("The webhook-timestamp header is not a Unix time in seconds.") from None
+        sent_at = None
+    if sent_at is None or not -(2**63) <= sent_at < 2**63:  # beyond 64 bits no float holds it exactly, or at all
+        raise InvalidTimestampError("The webhook-timestamp header is not a Unix time in seconds.")
     if tolerance is not None:
         current = time.time() if now is None else now
         if abs(current - sent_at) > tolerance:
@@ -134,17 +147,21 @@ def _request_parts(request: Any) -> tuple[Mapping[str, str], bytes | str | None]
         headers = {
             key[5:].replace("_", "-").lower(): str(value) for key, value in request.items() if key.startswith("HTTP_")
         }
-        length = int(request.get("CONTENT_LENGTH") or 0)
+        try:
+            length = int(request.get("CONTENT_LENGTH") or 0)
+        except ValueError:  # not a number: read what there is, and let the signature decide
+            length = 0
         stream = request["wsgi.input"]
         return headers, stream.read(length) if length else stream.read()
-    headers = request.headers
-    for attribute in ("content", "body", "data"):
-        value = getattr(request, attribute, None)
-        if isinstance(value, bytes | str):
-            return headers, value
-    get_data = getattr(request, "get_data", None)  # Werkzeug/Flask
-    if callable(get_data):
-        return headers, get_data()
+    request_headers = getattr(request, "headers", None)
+    if request_headers is not None:
+        for attribute in ("content", "body", "data"):
+            value = getattr(request, attribute, None)
+            if isinstance(value, bytes | str):
+                return request_headers, value
+        get_data = getattr(request, "get_data", None)  # Werkzeug/Flask
+        if callable(get_data):
+            return request_headers, get_data()
     raise TypeError(
         "Pass headers= and body= (or an httpx.Request, a WSGI environ, or a request with .headers and .body); "
         "for a Starlette request use `await webhooks.async_validate(request, secret=...)`."
@@ -198,7 +215,8 @@ class Webhooks:
         """Check that a webhook delivery is authentic; True, or a `WebhookValidationError` saying why not.
 
         Pass the received `request` (an httpx.Request, a WSGI environ, a Flask/Django-style request) or its
-        `headers` and raw `body`. See `validate_webhook` for the details.
+        `headers` and raw `body`. See `validate_webhook` for the details; TypeError is raised only for arguments of
+        the wrong type (a request it cannot read, both or neither of request= and headers=, and as there).
         """
         if request is not None:
             if headers is not None or body is not None:
