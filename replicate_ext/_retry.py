@@ -108,7 +108,7 @@ def retry_after_seconds(
     headers: Mapping[str, str] | httpx.Headers, body: Mapping[str, Any] | None = None
 ) -> float | None:
     """How long the API asked to wait: `Retry-After` (RFC 9110: seconds or an HTTP date), else `retry_after`."""
-    raw = headers.get("retry-after") if headers is not None else None
+    raw = _header(headers, "retry-after")
     if raw is not None:
         raw = raw.strip()
         seconds: float | None
@@ -130,6 +130,18 @@ def _json_seconds(value: Any) -> float | None:
     except OverflowError:  # JSON integers have no size limit; 10**400 is no float
         return None
     return max(0.0, seconds) if math.isfinite(seconds) else None
+
+
+def _header(headers: Mapping[str, str] | httpx.Headers | None, name: str) -> str | None:
+    if headers is None:
+        return None
+    if isinstance(headers, httpx.Headers):
+        found: str | None = headers.get(name)
+        return found
+    for key, value in headers.items():  # a plain mapping: header names are case-insensitive all the same
+        if isinstance(key, str) and key.lower() == name:
+            return value
+    return None
 
 
 def _seconds_until_http_date(value: str) -> float | None:

@@ -118,10 +118,18 @@ def validate_webhook(
     if sent_at is None or not -(2**63) <= sent_at < 2**63:  # beyond 64 bits no float holds it exactly, or at all
         raise InvalidTimestampError("The webhook-timestamp header is not a Unix time in seconds.")
     if tolerance is not None:
+        if isinstance(tolerance, bool) or not isinstance(tolerance, int | float) or not tolerance >= 0:
+            # `not >= 0` also refuses NaN, which would otherwise turn the replay check off without a word.
+            raise ValueError(
+                f"tolerance must be zero or more seconds, or None to turn the check off; got {tolerance!r}."
+            )
         current = time.time() if now is None else now
-        if abs(current - sent_at) > tolerance:
+        skew = current - sent_at
+        if abs(skew) > tolerance:
+            when = f"{int(skew)} s ago" if skew > 0 else f"{int(-skew)} s in the future"
             raise InvalidTimestampError(
-                f"The delivery was signed {int(current - sent_at)} s from now, outside the {tolerance} s tolerance."
+                f"The delivery's timestamp is {when}, outside the {tolerance} s tolerance "
+                "(a replay, or a skewed clock)."
             )
     signed = f"{message_id}.{sent_at}.".encode() + raw
     expected = hmac.new(key, signed, hashlib.sha256).digest()

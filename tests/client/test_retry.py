@@ -123,3 +123,8 @@ def test_the_gate_honours_an_exhausted_budget() -> None:
     gate.observe(response(200, **{"ratelimit-remaining": "5", "ratelimit-reset": "1"}), {}, cap=60)
     now[0] += 10.0
     assert gate.reserve() == 0
+
+
+def test_retry_after_in_a_plain_mapping_is_found_whatever_its_case() -> None:
+    assert retry_after_seconds({"Retry-After": "3"}) == 3.0
+    assert retry_after_seconds({"RETRY-AFTER": "4"}) == 4.0

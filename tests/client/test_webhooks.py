@@ -131,3 +131,15 @@ async def test_an_awaitable_body_request() -> None:
             return payload
 
     assert await Webhooks.async_validate(StarletteLike(), secret=SECRET)
+
+
+@pytest.mark.parametrize("tolerance", [float("nan"), -1, "300"])
+def test_a_bad_tolerance_is_refused_rather_than_turning_the_check_off(tolerance: object) -> None:
+    with pytest.raises((ValueError, TypeError)):
+        Webhooks.validate(headers=fresh(), body=b'{"id": "p1"}', secret=SECRET, tolerance=tolerance)  # type: ignore[arg-type]
+
+
+def test_a_future_timestamp_says_so() -> None:
+    headers = fresh() | {"webhook-timestamp": str(int(time.time()) + 3600)}
+    with pytest.raises(InvalidTimestampError, match="in the future"):
+        Webhooks.validate(headers=headers, body=b'{"id": "p1"}', secret=SECRET)
