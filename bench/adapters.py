@@ -1,7 +1,7 @@
 """One adapter per client: the same operations, spelled in each client's own API.
 
 Each adapter imports its client only when first used, because this module is loaded in every benchmark
-environment (the project's `.venv`, and the venvs of `replicate` 1.0.7, `replicate` 2.0.0b4 and raw httpx), and
+environment (the venvs of replicate_ext, `replicate` 1.0.7, `replicate` 2.0.0b4 and raw httpx), and
 each of those has only its own client installed. An operation a client does not have raises `Unsupported`, and
 the report says so instead of leaving a blank.
 

@@ -109,7 +109,15 @@ class Prediction:
         done = status in ("succeeded", "canceled")
         started = status != "starting"
         url = f"{self.base_url}/v1/predictions/{self.id}"
-        body = {
+        urls = {
+            "cancel": f"{url}/cancel",
+            "get": url,
+            "stream": f"{url}/stream",
+            "web": f"https://replicate.com/p/{self.id}",
+        }
+        if self.input.get("no_stream"):  # a model that does not stream: no `urls.stream`
+            del urls["stream"]
+        body: dict[str, Any] = {
             "id": self.id,
             "model": self.model,
             "version": self.version,
@@ -124,12 +132,7 @@ class Prediction:
             "started_at": _iso(self.created_epoch + STARTING_MS / 1000) if started else None,
             "completed_at": _iso(self.created_epoch + min(now - self.created, self.delay_s)) if done else None,
             "metrics": {"predict_time": self.delay_s, "total_time": self.delay_s + 0.005} if done else {},
-            "urls": {
-                "cancel": f"{url}/cancel",
-                "get": url,
-                "stream": f"{url}/stream",
-                "web": f"https://replicate.com/p/{self.id}",
-            },
+            "urls": urls,
         }
         return json.dumps(body, separators=(",", ":")).encode()
 

@@ -76,6 +76,12 @@ def build_cases(quick: bool) -> list[Case]:
         Case("run_latency", ["stdlib", "httpx", "ours", "v1", "v2"], lambda r: [{"delays_ms": run_delays}]),
         Case("wait", ["ours", "v1", "v2"], lambda r: [{"delays_ms": _uniform_delays(r, waits)}], needs_id=True),
         Case(
+            "wait_streaming",
+            ["ours", "v1", "v2"],
+            lambda r: [{"delays_ms": _uniform_delays(2000 + r, waits)}],
+            needs_id=True,
+        ),
+        Case(
             "wait_stream",
             ["httpx", "ours", "v1", "v2"],
             lambda r: [{"delays_ms": _uniform_delays(1000 + r, waits)}],

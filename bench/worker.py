@@ -120,15 +120,18 @@ def run_latency(adapter: Adapter, url: str, id: str, params: Result) -> Result:
     return {"samples": samples}
 
 
-def _wait_case(adapter: Adapter, url: str, id: str, params: Result, wait: Callable[[Any, Any], None]) -> Result:
+def _wait_case(
+    adapter: Adapter, url: str, id: str, params: Result, wait: Callable[[Any, Any], None], stream: bool = True
+) -> Result:
     client = adapter.client(url)
+    extra = {} if stream else {"no_stream": True}
     adapter.get(client, id)  # connect first
-    wait(client, adapter.create(client, {"delay_ms": 0}))  # and load what the client loads when it first waits
+    wait(client, adapter.create(client, {"delay_ms": 0, **extra}))  # and load what the client loads to wait
     gets_before = _server_gets(url)
     samples = []
     for delay in params["delays_ms"]:
         t0 = time.perf_counter()
-        prediction = adapter.create(client, {"delay_ms": delay})
+        prediction = adapter.create(client, {"delay_ms": delay, **extra})
         t1 = time.perf_counter()
         wait(client, prediction)
         t2 = time.perf_counter()
@@ -153,7 +156,12 @@ def _server_gets(url: str) -> int:
 
 
 def wait(adapter: Adapter, url: str, id: str, params: Result) -> Result:
-    """Create a prediction in the background, then `prediction.wait()`: the time beyond its run time."""
+    """A background prediction without a stream URL, then `prediction.wait()`: the time beyond its run time."""
+    return _wait_case(adapter, url, id, params, adapter.wait, stream=False)
+
+
+def wait_streaming(adapter: Adapter, url: str, id: str, params: Result) -> Result:
+    """The same with a prediction that has a stream URL (a client may wait on its `done` event)."""
     return _wait_case(adapter, url, id, params, adapter.wait)
 
 
@@ -230,6 +238,7 @@ CASES: dict[str, Callable[[Adapter, str, str, Result], Result]] = {
     "async_get": async_get,
     "run_latency": run_latency,
     "wait": wait,
+    "wait_streaming": wait_streaming,
     "wait_stream": wait_stream,
     "burst": burst,
     "download": download,

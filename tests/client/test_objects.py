@@ -149,3 +149,11 @@ def test_importing_the_package_stays_light() -> None:
     loaded = set(json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, check=True).stdout))
     assert not any(name.startswith(("httpx", "replicate_api", "replicate_ext._c")) for name in loaded)
     assert not {"asyncio", "h11", "ssl", "replicate_ext._transport", "replicate_ext._tls"} & loaded
+
+
+def test_stream_outputs_become_file_outputs_only_when_asked() -> None:
+    url = "https://files.example/out.png"
+    plain = StreamState("p1").feed(_Frame("output", url, "1"))  # type: ignore[arg-type]
+    assert plain is not None and type(plain.data) is str
+    files = StreamState("p1", use_file_output=True).feed(_Frame("output", url, "1"))  # type: ignore[arg-type]
+    assert files is not None and isinstance(files.data, replicate_ext.FileOutput) and files.data == url
