@@ -82,6 +82,7 @@ def run_flow(
     timeout: float | None,
     params: RunParams,
     tracker: _Tracker,
+    cancel_if_abandoned: bool = True,
 ) -> Flow[Any]:
     if input is not None and not isinstance(input, Mapping):
         raise InvalidArgumentError(f"input must be a mapping of input names to values, got {type(input).__name__}.")
@@ -107,10 +108,11 @@ def run_flow(
         prediction = yield from wait_flow(client, prediction, deadline)
     except PredictionTimeoutError as exc:
         # The run owned this prediction and nobody will collect it: stop it rather than pay for it.
-        try:
-            exc.prediction = yield from client._requester.call(client.predictions._cancel_call(prediction.id))
-        except ReplicateException:
-            pass
+        if cancel_if_abandoned:
+            try:
+                exc.prediction = yield from client._requester.call(client.predictions._cancel_call(prediction.id))
+            except ReplicateException:
+                pass
         raise
     tracker.prediction = prediction
     raise_for_status(prediction)
@@ -162,6 +164,7 @@ def run(
     wait: bool | int = True,
     use_file_output: bool = True,
     timeout: float | None = None,
+    cancel_if_abandoned: bool = True,
     **params: Unpack[RunParams],
 ) -> Any:
     """Run a model and return its output once the prediction has finished.
@@ -173,9 +176,12 @@ def run(
             inlined (see `file_encoding_strategy`).
         wait: True holds the create request up to 60 s (`Prefer: wait`), or a number of seconds (1-60); False
             creates it without holding. Either way `run` waits until the prediction finishes: when it outlives
-            the hold, it polls at once and then every `poll_interval` (0.2 s by default).
+            the hold, it follows its event stream if it has one, and otherwise polls (see `Prediction.wait`).
         use_file_output: Return file URLs as `FileOutput`s (False: plain strings).
-        timeout: Give up after this many seconds: the prediction is canceled and `PredictionTimeoutError` raised.
+        timeout: Give up after this many seconds with `PredictionTimeoutError`.
+        cancel_if_abandoned: When the run is abandoned (its `timeout` passes, `KeyboardInterrupt`, or, for
+            `async_run`, its task is cancelled), cancel the prediction on the server (the default), so that nothing
+            runs on for nobody. False leaves it running; `predictions.list()` finds it.
         **params: The options of `predictions.create` (`stream`, `webhook`, `webhook_completed`,
             `webhook_events_filter`, `cancel_after`, `file_encoding_strategy`).
 
@@ -190,12 +196,14 @@ def run(
     """
     tracker = _Tracker()
     flow = run_flow(
-        client, ref, input, wait=wait, use_file_output=use_file_output, timeout=timeout, params=params, tracker=tracker
-    )
+        client, ref, input, wait=wait, use_file_output=use_file_output, timeout=timeout, params=params,
+        tracker=tracker, cancel_if_abandoned=cancel_if_abandoned,
+    )  # fmt: skip
     try:
         return client._drive(flow)
     except KeyboardInterrupt:
-        _cancel_quietly(client, tracker)
+        if cancel_if_abandoned:
+            _cancel_quietly(client, tracker)
         raise
 
 
@@ -207,20 +215,23 @@ async def async_run(
     wait: bool | int = True,
     use_file_output: bool = True,
     timeout: float | None = None,
+    cancel_if_abandoned: bool = True,
     **params: Unpack[RunParams],
 ) -> Any:
-    """Like `run`, for async code. If the task running it is cancelled, the prediction is canceled too."""
+    """Like `run`, for async code. If the task running it is cancelled, so is the prediction (see
+    `cancel_if_abandoned`)."""
     import anyio
 
     tracker = _Tracker()
     flow = run_flow(
-        client, ref, input, wait=wait, use_file_output=use_file_output, timeout=timeout, params=params, tracker=tracker
-    )
+        client, ref, input, wait=wait, use_file_output=use_file_output, timeout=timeout, params=params,
+        tracker=tracker, cancel_if_abandoned=cancel_if_abandoned,
+    )  # fmt: skip
     try:
         return await client._adrive(flow)
     except anyio.get_cancelled_exc_class():
         prediction = tracker.prediction
-        if prediction is not None and not prediction.done:
+        if cancel_if_abandoned and prediction is not None and not prediction.done:
             with anyio.CancelScope(shield=True), anyio.move_on_after(10):
                 try:
                     await client._arequest(client.predictions._cancel_call(prediction.id))
@@ -245,13 +256,14 @@ def stream(
     *,
     use_file_output: bool = False,
     timeout: float | None = None,
+    cancel_if_abandoned: bool = True,
     **params: Unpack[CreateParams],
 ) -> Iterator[ServerSentEvent]:
     """Run a model and yield its server-sent events (`output` chunks, `logs`, then `done`) as they happen.
 
     `str(event)` is the text of an output event, so `for event in stream(...): print(event, end="")` prints
-    the output as it is generated. After `timeout` seconds the prediction is canceled and
-    `PredictionTimeoutError` raised. Other parameters are those of `predictions.create`.
+    the output as it is generated. After `timeout` seconds `PredictionTimeoutError` is raised and the prediction
+    canceled (unless `cancel_if_abandoned=False`). Other parameters are those of `predictions.create`.
     """
     from ._stream import stream_prediction
 
@@ -260,9 +272,8 @@ def stream(
     params["stream"] = True  # ask for the stream URL even where it is not given by default
     options = CreateOptions.build(**params)
     prediction = client._drive(create_flow(client, target, input, options))
-    return _canceling_on_timeout(
-        client, prediction, stream_prediction(client, prediction, use_file_output=use_file_output, deadline=deadline)
-    )
+    events = stream_prediction(client, prediction, use_file_output=use_file_output, deadline=deadline)
+    return _canceling_on_timeout(client, prediction, events) if cancel_if_abandoned else events
 
 
 def _stream_deadline(timeout: float | None) -> float | None:
@@ -296,6 +307,7 @@ async def async_stream(
     *,
     use_file_output: bool = False,
     timeout: float | None = None,
+    cancel_if_abandoned: bool = True,
     **params: Unpack[CreateParams],
 ) -> AsyncIterator[ServerSentEvent]:
     """Like `stream`, for async code: `async for event in async_stream(...)`."""
@@ -310,7 +322,7 @@ async def async_stream(
         async for event in astream_prediction(client, prediction, use_file_output=use_file_output, deadline=deadline):
             yield event
     except PredictionTimeoutError:
-        if not prediction.done:
+        if cancel_if_abandoned and not prediction.done:
             try:
                 await client._arequest(client.predictions._cancel_call(prediction.id))
             except ReplicateException:

@@ -110,3 +110,11 @@ async def test_an_async_run_that_is_cancelled_cancels_its_prediction(client: rep
         await anyio.sleep(0.05)
         recent = client.predictions.get(recent.id)
     assert recent.status == "canceled"
+
+
+async def test_an_abandoned_run_can_leave_its_prediction_running(api: Api, client: replicate_ext.Client) -> None:
+    with pytest.raises(PredictionTimeoutError) as caught:
+        await api(client, "run", "demo/sleep", input={"seconds": 3}, timeout=0.5, cancel_if_abandoned=False)
+    prediction = client.predictions.get(caught.value.prediction.id)
+    assert prediction.status in ("starting", "processing")
+    client.predictions.cancel(prediction.id)
