@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal, Unpack
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
 
 from ._exceptions import InvalidArgumentError
 from ._http import Call
@@ -24,6 +24,27 @@ _MODEL_FIELDS = (
     "url", "owner", "name", "description", "visibility", "github_url", "paper_url", "license_url", "run_count",
     "cover_image_url", "default_example", "latest_version", "is_official",
 )  # fmt: skip
+
+
+class ModelDetails(TypedDict, total=False):
+    """Optional details of `models.create`."""
+
+    description: str | None
+    github_url: str | None
+    paper_url: str | None
+    license_url: str | None
+    cover_image_url: str | None
+
+
+class ModelUpdates(TypedDict, total=False):
+    """What `models.update` can change."""
+
+    description: str | None
+    github_url: str | None
+    paper_url: str | None
+    license_url: str | None
+    readme: str | None
+    weights_url: str | None
 
 
 class Model:
@@ -100,6 +121,12 @@ class Model:
             if data[key] is not None:
                 data[key] = data[key].to_dict()
         return data | self.extra
+
+
+def _check_fields(fields: dict[str, Any], allowed: set[str], method: str) -> None:
+    unknown = sorted(set(fields) - allowed)
+    if unknown:
+        raise TypeError(f"models.{method}() got unexpected fields {unknown}; it takes {', '.join(sorted(allowed))}.")
 
 
 def model_name(value: str | Model | tuple[str, str], *args: str) -> tuple[str, str]:
@@ -189,6 +216,7 @@ class Models:
         from replicate_api.api.models import models_create
         from replicate_api.models import ModelCreateRequest
 
+        _check_fields(fields, {"visibility", "hardware", *ModelDetails.__annotations__}, "create")
         visibility = fields.get("visibility")
         if visibility not in ("public", "private"):
             raise InvalidArgumentError(f"visibility must be 'public' or 'private', got {visibility!r}.")
@@ -201,9 +229,12 @@ class Models:
         from replicate_api.api.models import models_update
         from replicate_api.models import ModelUpdateRequest
 
+        _check_fields(fields, set(ModelUpdates.__annotations__), "update")
         given = {k: v for k, v in fields.items() if v is not None}
         if not given:
-            raise InvalidArgumentError(f"update needs at least one field to change: {', '.join(fields)}.")
+            raise InvalidArgumentError(
+                f"update needs at least one field to change: {', '.join(ModelUpdates.__annotations__)}."
+            )
         body = ModelUpdateRequest(**given)
         return self._model_call("models.update", models_update._get_kwargs(owner, name, body=body))
 
@@ -259,18 +290,14 @@ class Models:
         *,
         visibility: Literal["public", "private"],
         hardware: str,
-        description: str | None = None,
-        github_url: str | None = None,
-        paper_url: str | None = None,
-        license_url: str | None = None,
-        cover_image_url: str | None = None,
+        **fields: Unpack[ModelDetails],
     ) -> Model:
-        """Create a model (without versions: push one with Cog, or train into it)."""
-        fields = {
-            "visibility": visibility, "hardware": hardware, "description": description, "github_url": github_url,
-            "paper_url": paper_url, "license_url": license_url, "cover_image_url": cover_image_url,
-        }  # fmt: skip
-        return self._client._request(self._create_call(owner, name, fields))
+        """Create a model (without versions: push one with Cog, or train into it).
+
+        `fields`: `description`, `github_url`, `paper_url`, `license_url`, `cover_image_url`.
+        """
+        details = {"visibility": visibility, "hardware": hardware, **fields}
+        return self._client._request(self._create_call(owner, name, details))
 
     async def async_create(
         self,
@@ -279,56 +306,22 @@ class Models:
         *,
         visibility: Literal["public", "private"],
         hardware: str,
-        description: str | None = None,
-        github_url: str | None = None,
-        paper_url: str | None = None,
-        license_url: str | None = None,
-        cover_image_url: str | None = None,
+        **fields: Unpack[ModelDetails],
     ) -> Model:
         """Like `create`, for async code."""
-        fields = {
-            "visibility": visibility, "hardware": hardware, "description": description, "github_url": github_url,
-            "paper_url": paper_url, "license_url": license_url, "cover_image_url": cover_image_url,
-        }  # fmt: skip
-        return await self._client._arequest(self._create_call(owner, name, fields))
+        details = {"visibility": visibility, "hardware": hardware, **fields}
+        return await self._client._arequest(self._create_call(owner, name, details))
 
-    def update(
-        self,
-        key: str | tuple[str, str] | Model,
-        *,
-        description: str | None = None,
-        github_url: str | None = None,
-        paper_url: str | None = None,
-        license_url: str | None = None,
-        readme: str | None = None,
-        weights_url: str | None = None,
-    ) -> Model:
-        """Change a model's metadata; only the fields passed change."""
-        owner, name = model_name(key)
-        fields = {
-            "description": description, "github_url": github_url, "paper_url": paper_url,
-            "license_url": license_url, "readme": readme, "weights_url": weights_url,
-        }  # fmt: skip
-        return self._client._request(self._update_call(owner, name, fields))
+    def update(self, key: str | tuple[str, str] | Model, **fields: Unpack[ModelUpdates]) -> Model:
+        """Change a model's metadata; only the fields passed change.
 
-    async def async_update(
-        self,
-        key: str | tuple[str, str] | Model,
-        *,
-        description: str | None = None,
-        github_url: str | None = None,
-        paper_url: str | None = None,
-        license_url: str | None = None,
-        readme: str | None = None,
-        weights_url: str | None = None,
-    ) -> Model:
+        `fields`: `description`, `github_url`, `paper_url`, `license_url`, `readme`, `weights_url`.
+        """
+        return self._client._request(self._update_call(*model_name(key), dict(fields)))
+
+    async def async_update(self, key: str | tuple[str, str] | Model, **fields: Unpack[ModelUpdates]) -> Model:
         """Like `update`, for async code."""
-        owner, name = model_name(key)
-        fields = {
-            "description": description, "github_url": github_url, "paper_url": paper_url,
-            "license_url": license_url, "readme": readme, "weights_url": weights_url,
-        }  # fmt: skip
-        return await self._client._arequest(self._update_call(owner, name, fields))
+        return await self._client._arequest(self._update_call(*model_name(key), dict(fields)))
 
     def delete(self, key: str | tuple[str, str] | Model) -> None:
         """Delete a model (the API only allows it for a private model with no versions)."""
