@@ -98,7 +98,7 @@ class JobRoutes(HandlerBase):
             )
         return webhook, frozenset(events)
 
-    def _validated(self, signature: Any, raw: Any) -> tuple[dict[str, Any], list[str]]:
+    def _validated(self, signature: Any, raw: Any) -> dict[str, Any]:
         try:
             return validate_input(signature, raw)
         except InputValidationError as exc:
@@ -115,7 +115,7 @@ class JobRoutes(HandlerBase):
     ) -> Response:
         if "stream" in data and not isinstance(data["stream"], bool):
             raise ProblemError(422, "Invalid request body", "stream: must be a boolean.")
-        kwargs, notes = self._validated(version.spec.predict, data["input"])
+        kwargs = self._validated(version.spec.predict, data["input"])
         webhook, events = self._webhook(data)
         job_id = new_id()
         stream_url = f"{self.delivery_base}/v1/streams/{job_id}" if version.spec.predict.streams else None
@@ -136,13 +136,13 @@ class JobRoutes(HandlerBase):
         self.stats.predictions_created += 1
         model.run_count += 1
         job.listeners.append(self._remember_example)
-        return await self._launch(job, kwargs, notes, prefer, cancel_after)
+        return await self._launch(job, kwargs, prefer, cancel_after)
 
     async def _launch(
-        self, job: Job, kwargs: dict[str, Any], notes: list[str], prefer: float | None, cancel_after: float | None
+        self, job: Job, kwargs: dict[str, Any], prefer: float | None, cancel_after: float | None
     ) -> Response:
         self.webhooks.attach(job)
-        self.runner.start(job, kwargs, notes)
+        self.runner.start(job, kwargs)
         if cancel_after is not None:
             job.deadline = job.created_at + cancel_after
             job.cancel_timer = asyncio.get_running_loop().call_later(cancel_after, self.runner.cancel, job)
@@ -214,7 +214,7 @@ class JobRoutes(HandlerBase):
             raise ProblemError(
                 422, "Version cannot be trained", f"The version {version.id} has no train() method to run."
             )
-        kwargs, notes = self._validated(train, data["input"])
+        kwargs = self._validated(train, data["input"])
         webhook, events = self._webhook(data)
         job = Job(
             id=new_id(),
@@ -231,7 +231,7 @@ class JobRoutes(HandlerBase):
         )
         self.store.trainings.add(job.id, job, job.created_at)
         self.stats.trainings_created += 1
-        return await self._launch(job, kwargs, notes, None, None)
+        return await self._launch(job, kwargs, None, None)
 
     async def _on_trained(self, job: Job, result: Any) -> dict[str, Any]:
         """Publish a training's weights as a new version of its destination; the training's output."""

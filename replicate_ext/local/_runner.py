@@ -79,10 +79,10 @@ class Runner:
 
     # -- public ------------------------------------------------------------------------------------------
 
-    def start(self, job: Job, kwargs: dict[str, Any], notes: list[str]) -> None:
+    def start(self, job: Job, kwargs: dict[str, Any]) -> None:
         """Schedule `job` (already validated: `kwargs` are the predictor's arguments)."""
         self._active.add(job)
-        job.task = asyncio.get_running_loop().create_task(self._run(job, kwargs, notes))
+        job.task = asyncio.get_running_loop().create_task(self._run(job, kwargs))
 
     def cancel(self, job: Job) -> None:
         """Ask `job` to stop; its status becomes `canceled` once it has."""
@@ -111,7 +111,7 @@ class Runner:
 
     # -- running -----------------------------------------------------------------------------------------
 
-    async def _run(self, job: Job, kwargs: dict[str, Any], notes: list[str]) -> None:
+    async def _run(self, job: Job, kwargs: dict[str, Any]) -> None:
         loop = asyncio.get_running_loop()
         sink = LogSink(job.add_log_lines, loop.call_soon_threadsafe)
         current_sink.set(sink)  # this task's own context; copied into worker threads
@@ -123,8 +123,6 @@ class Runner:
                     raise PredictionCanceled
                 ensure_streams()
                 job.set_processing(self.clock.now())
-                for note in notes:
-                    sink.write(note + "\n")
                 instance = await asyncio.shield(self._setup(job.version))
                 kwargs = await self._resolve_files(job, kwargs)
                 signature = job.version.spec.train if job.kind == "training" else job.version.spec.predict

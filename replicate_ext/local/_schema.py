@@ -439,15 +439,19 @@ def _json_type(value: Any) -> str:
     return "an object"
 
 
-def validate_input(signature: Signature, raw: Any) -> tuple[dict[str, Any], list[str]]:
+def validate_input(signature: Signature, raw: Any) -> dict[str, Any]:
     """Check `raw` against the signature and fill defaults.
 
-    Returns the keyword arguments for the predictor (file fields still as URI strings) and notes about
-    ignored fields. Raises `InputValidationError` naming the field at fault.
+    Returns the keyword arguments for the predictor (file fields still as URI strings). Raises
+    `InputValidationError` naming the field at fault; an input the model does not have is one (a misspelt
+    name would otherwise be dropped without a word).
     """
     if not isinstance(raw, dict):
         raise InputValidationError(f"The input must be a JSON object, not {_json_type(raw)}.")
-    notes = [f"Ignoring unknown input {name!r}." for name in raw if name not in signature.by_name]
+    for name in raw:
+        if name not in signature.by_name:
+            known = ", ".join(f.name for f in signature.fields) or "none"
+            raise InputValidationError(f"{name}: this model has no such input (its inputs: {known}).", field=name)
     kwargs: dict[str, Any] = {}
     for f in signature.fields:
         if f.name not in raw or raw[f.name] is None:
@@ -465,7 +469,7 @@ def validate_input(signature: Signature, raw: Any) -> tuple[dict[str, Any], list
             kwargs[f.name] = [_check_scalar(f, item, f"{f.name}[{i}]") for i, item in enumerate(value)]
         else:
             kwargs[f.name] = _check_scalar(f, value, f.name)
-    return kwargs, notes
+    return kwargs
 
 
 def _copy(value: Any) -> Any:

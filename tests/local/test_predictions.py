@@ -219,11 +219,10 @@ def test_a_missing_required_input_is_a_422_problem() -> None:
         assert ok.json()["output"] == "hi"
 
 
-def test_unknown_inputs_are_ignored_and_noted_in_the_logs(api: httpx.Client) -> None:
-    created = create(api, "demo/sleep", {"seconds": 0, "colour": "red"}, prefer="wait")
-    assert created["status"] == "succeeded"
-    assert "Ignoring unknown input 'colour'." in created["logs"]
-    assert created["input"] == {"seconds": 0, "colour": "red"}
+def test_an_input_the_model_does_not_have_is_refused_by_name(api: httpx.Client) -> None:
+    response = api.post("/models/demo/sleep/predictions", json={"input": {"seconds": 0, "colour": "red"}})
+    assert response.status_code == 422
+    assert "colour" in response.json()["detail"] and "seconds" in response.json()["detail"]
 
 
 @pytest.mark.parametrize(

@@ -88,7 +88,7 @@ def test_the_schema_follows_cogs_layout() -> None:
 
 def test_validation_fills_defaults_and_names_the_failing_field() -> None:
     signature = load_predictor(Scheduler).predict
-    kwargs, notes = validate_input(signature, {"prompt": "hi", "extra": 1})
+    kwargs = validate_input(signature, {"prompt": "hi"})
     assert kwargs == {
         "prompt": "hi",
         "scheduler": "ddim",
@@ -98,7 +98,8 @@ def test_validation_fills_defaults_and_names_the_failing_field() -> None:
         "code": "ab",
         "seed": None,
     }
-    assert notes == ["Ignoring unknown input 'extra'."]
+    with pytest.raises(InputValidationError, match="extra: this model has no such input"):
+        validate_input(signature, {"prompt": "hi", "extra": 1})
     cases: dict[str, list[Any]] = {
         "prompt": [{}, {"prompt": ""}, {"prompt": "x" * 11}, {"prompt": 1}],
         "scheduler": [{"prompt": "a", "scheduler": "heun"}],
@@ -115,7 +116,7 @@ def test_validation_fills_defaults_and_names_the_failing_field() -> None:
             assert caught.value.field == field and field in str(caught.value)
     with pytest.raises(InputValidationError):
         validate_input(signature, [1])
-    kwargs, _ = validate_input(signature, {"prompt": "a", "strength": 1, "seed": 3.0, "images": ["https://x/y"]})
+    kwargs = validate_input(signature, {"prompt": "a", "strength": 1, "seed": 3.0, "images": ["https://x/y"]})
     assert kwargs["strength"] == 1.0 and isinstance(kwargs["strength"], float) and kwargs["seed"] == 3
 
 
