@@ -10,12 +10,14 @@ Environment variables (read when first needed, never at import):
 from __future__ import annotations
 
 import enum
+import math
 import os
+import time
 from typing import Final, Literal
 
 import httpx
 
-from ._exceptions import ConfigurationError
+from ._exceptions import ConfigurationError, InvalidArgumentError
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -23,10 +25,12 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "NOT_GIVEN",
     "NotGiven",
+    "deadline_after",
     "normalize_base_url",
     "poll_interval_from_env",
     "to_timeout",
     "token_from_env",
+    "within",
 ]
 
 DEFAULT_BASE_URL: Final = "https://api.replicate.com/v1"
@@ -118,3 +122,32 @@ def wait_timeout(base: httpx.Timeout, hold: float) -> httpx.Timeout:
     if read is not None and read < hold + WAIT_READ_MARGIN:
         read = hold + WAIT_READ_MARGIN
     return httpx.Timeout(connect=base.connect, read=read, write=base.write, pool=base.pool)
+
+
+def deadline_after(timeout: float | None, *, zero_ok: bool = False) -> float | None:
+    """The `time.monotonic()` value `timeout` seconds from now, or None for no timeout.
+
+    A timeout that is not a number of seconds (or is negative, NaN, or zero unless `zero_ok`) is refused with
+    `InvalidArgumentError` rather than turned into a deadline that never or always passes.
+    """
+    if timeout is None:
+        return None
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, int | float)
+        or math.isnan(timeout)
+        or timeout < 0
+        or (timeout == 0 and not zero_ok)
+    ):
+        wanted = "zero or more" if zero_ok else "a positive number of"
+        raise InvalidArgumentError(f"timeout must be {wanted} seconds, got {timeout!r}.")
+    return time.monotonic() + timeout
+
+
+def within(timeout: httpx.Timeout, deadline: float | None) -> dict[str, float | None]:
+    """httpx's per-operation timeouts, none of them reaching past `deadline` (a `time.monotonic()` value)."""
+    values = timeout.as_dict()
+    if deadline is None:
+        return values
+    left = max(0.001, deadline - time.monotonic())
+    return {key: left if value is None else min(value, left) for key, value in values.items()}

@@ -18,6 +18,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import httpx
 
+from ._config import deadline_after, within
 from ._datauri import DataURIError, encode_data_uri, parse_data_uri
 from ._exceptions import APIConnectionError, APITimeoutError, InvalidArgumentError, InvalidResponseError
 from ._http import Call, Flow
@@ -100,7 +101,7 @@ class FileOutput(str):
         if self.startswith("data:"):
             yield from _chunks(self._decoded(), chunk_size or _CHUNK)
             return
-        deadline = _deadline(timeout)
+        deadline = deadline_after(timeout)
         http = self._client._download_http() if self._client is not None else httpx.Client(follow_redirects=True)
         try:
             with http.stream("GET", str(self), timeout=self._timeout(deadline)) as response:
@@ -139,7 +140,6 @@ class FileOutput(str):
         return target
 
     def _timeout(self, deadline: float | None) -> httpx.Timeout:
-        from ._stream import within
 
         base = self._client.timeout if self._client is not None else httpx.Timeout(30.0, connect=5.0)
         return httpx.Timeout(**within(base, deadline))
@@ -155,7 +155,7 @@ class FileOutput(str):
             for chunk in _chunks(self._decoded(), chunk_size or _CHUNK):
                 yield chunk
             return
-        deadline = _deadline(timeout)
+        deadline = deadline_after(timeout)
         http = self._client._download_ahttp() if self._client is not None else httpx.AsyncClient(follow_redirects=True)
         try:
             async with http.stream("GET", str(self), timeout=self._timeout(deadline)) as response:
@@ -193,14 +193,6 @@ class FileOutput(str):
             return parse_data_uri(self).data
         except DataURIError as exc:
             raise InvalidResponseError(f"The model returned a malformed data URI: {exc}.") from exc
-
-
-def _deadline(timeout: float | None) -> float | None:
-    if timeout is None:
-        return None
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
-        raise InvalidArgumentError(f"timeout must be a positive number of seconds, got {timeout!r}.")
-    return time.monotonic() + timeout
 
 
 def _check_deadline(output: FileOutput, deadline: float | None) -> None:

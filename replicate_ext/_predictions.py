@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, Self, TypedDict, TypeV
 
 import httpx
 
-from ._config import wait_timeout
+from ._config import deadline_after, wait_timeout
 from ._exceptions import (
     InvalidArgumentError,
     ModelError,
@@ -170,14 +170,16 @@ class Job:
             poll_interval: Seconds between polls, instead of the client's.
         """
         client = self._bound()
-        flow = wait_flow(client, self, _deadline(timeout), poll_interval, self._namespace(client)._get_call)
-        return self._replace_with(client._drive(flow))
+        return self._replace_with(client._drive(self._wait_flow(client, timeout, poll_interval)))
 
     async def async_wait(self, timeout: float | None = None, *, poll_interval: float | None = None) -> Self:
         """Like `wait`, for async code."""
         client = self._bound()
-        flow = wait_flow(client, self, _deadline(timeout), poll_interval, self._namespace(client)._get_call)
-        return self._replace_with(await client._adrive(flow))
+        return self._replace_with(await client._adrive(self._wait_flow(client, timeout, poll_interval)))
+
+    def _wait_flow(self, client: Client, timeout: float | None, poll_interval: float | None) -> Flow[Self]:
+        deadline = deadline_after(timeout, zero_ok=True)
+        return wait_flow(client, self, deadline, poll_interval, self._namespace(client)._get_call)
 
     def cancel(self) -> Self:
         """Ask the API to cancel it; this object takes the state the API answers with."""
@@ -352,7 +354,7 @@ class Prediction(Job):
         """
         from ._stream import stream_prediction
 
-        return stream_prediction(self._bound(), self, use_file_output=use_file_output, deadline=_deadline(timeout))
+        return stream_prediction(self._bound(), self, use_file_output=use_file_output, deadline=deadline_after(timeout))
 
     def async_stream(
         self, *, use_file_output: bool = False, timeout: float | None = None
@@ -360,7 +362,8 @@ class Prediction(Job):
         """Like `stream`, for async code."""
         from ._stream import astream_prediction
 
-        return astream_prediction(self._bound(), self, use_file_output=use_file_output, deadline=_deadline(timeout))
+        deadline = deadline_after(timeout)
+        return astream_prediction(self._bound(), self, use_file_output=use_file_output, deadline=deadline)
 
     def output_iterator(self) -> Iterator[Any]:
         """Yield the output's items as the model produces them (new list items, each once).
@@ -436,14 +439,6 @@ def raise_for_status(prediction: Prediction) -> None:
         raise ModelError(prediction)
     if prediction.status in ("canceled", "aborted"):
         raise PredictionCanceledError(prediction)
-
-
-def _deadline(timeout: float | None) -> float | None:
-    if timeout is None:
-        return None
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout < 0 or math.isnan(timeout):
-        raise InvalidArgumentError(f"timeout must be zero or more seconds, got {timeout!r}.")
-    return time.monotonic() + timeout
 
 
 def wait_flow(

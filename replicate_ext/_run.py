@@ -8,6 +8,7 @@ import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Unpack
 
+from ._config import deadline_after
 from ._exceptions import (
     AmbiguousCreateError,
     InvalidArgumentError,
@@ -86,9 +87,7 @@ def run_flow(
 ) -> Flow[Any]:
     if input is not None and not isinstance(input, Mapping):
         raise InvalidArgumentError(f"input must be a mapping of input names to values, got {type(input).__name__}.")
-    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0):
-        raise InvalidArgumentError(f"timeout must be a positive number of seconds, got {timeout!r}.")
-    deadline = time.monotonic() + timeout if timeout is not None else None
+    deadline = deadline_after(timeout)
     target, schema = target_of(ref)
     options = _options(params, wait, deadline)
     encoded = yield from encode_input_flow(client, input or {}, options.file_encoding_strategy)
@@ -203,7 +202,7 @@ def run(
         return client._drive(flow)
     except KeyboardInterrupt:
         if cancel_if_abandoned:
-            _cancel_quietly(client, tracker)
+            _cancel_quietly(client, tracker.prediction)
         raise
 
 
@@ -230,21 +229,25 @@ async def async_run(
     try:
         return await client._adrive(flow)
     except anyio.get_cancelled_exc_class():
-        prediction = tracker.prediction
-        if cancel_if_abandoned and prediction is not None and not prediction.done:
+        if cancel_if_abandoned:
             with anyio.CancelScope(shield=True), anyio.move_on_after(10):
-                try:
-                    await client._arequest(client.predictions._cancel_call(prediction.id))
-                except ReplicateException:
-                    pass
+                await _acancel_quietly(client, tracker.prediction)
         raise
 
 
-def _cancel_quietly(client: Client, tracker: _Tracker) -> None:
-    prediction = tracker.prediction
+def _cancel_quietly(client: Client, prediction: Prediction | None) -> None:
+    """Cancel an abandoned prediction that is still going; a failure to cancel must not hide why it was abandoned."""
     if prediction is not None and not prediction.done:
         try:
             client._request(client.predictions._cancel_call(prediction.id))
+        except ReplicateException:
+            pass
+
+
+async def _acancel_quietly(client: Client, prediction: Prediction | None) -> None:
+    if prediction is not None and not prediction.done:
+        try:
+            await client._arequest(client.predictions._cancel_call(prediction.id))
         except ReplicateException:
             pass
 
@@ -267,21 +270,10 @@ def stream(
     """
     from ._stream import stream_prediction
 
-    deadline = _stream_deadline(timeout)
-    target, _ = target_of(ref)
-    params["stream"] = True  # ask for the stream URL even where it is not given by default
-    options = CreateOptions.build(**params)
-    prediction = client._drive(create_flow(client, target, input, options))
+    deadline = deadline_after(timeout)
+    prediction = client._drive(_stream_create_flow(client, ref, input, params))
     events = stream_prediction(client, prediction, use_file_output=use_file_output, deadline=deadline)
     return _canceling_on_timeout(client, prediction, events) if cancel_if_abandoned else events
-
-
-def _stream_deadline(timeout: float | None) -> float | None:
-    if timeout is None:
-        return None
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
-        raise InvalidArgumentError(f"timeout must be a positive number of seconds, got {timeout!r}.")
-    return time.monotonic() + timeout
 
 
 def _canceling_on_timeout(
@@ -290,14 +282,16 @@ def _canceling_on_timeout(
     try:
         yield from events
     except PredictionTimeoutError:
-        _cancel_quietly(client, _tracked(prediction))
+        _cancel_quietly(client, prediction)
         raise
 
 
-def _tracked(prediction: Prediction) -> _Tracker:
-    tracker = _Tracker()
-    tracker.prediction = prediction
-    return tracker
+def _stream_create_flow(
+    client: Client, ref: Any, input: Mapping[str, Any] | None, params: CreateParams
+) -> Flow[Prediction]:
+    target, _ = target_of(ref)
+    params["stream"] = True  # ask for the stream URL even where it is not given by default
+    return create_flow(client, target, input, CreateOptions.build(**params))
 
 
 async def async_stream(
@@ -313,18 +307,12 @@ async def async_stream(
     """Like `stream`, for async code: `async for event in async_stream(...)`."""
     from ._stream import astream_prediction
 
-    deadline = _stream_deadline(timeout)
-    target, _ = target_of(ref)
-    params["stream"] = True  # ask for the stream URL even where it is not given by default
-    options = CreateOptions.build(**params)
-    prediction = await client._adrive(create_flow(client, target, input, options))
+    deadline = deadline_after(timeout)
+    prediction = await client._adrive(_stream_create_flow(client, ref, input, params))
     try:
         async for event in astream_prediction(client, prediction, use_file_output=use_file_output, deadline=deadline):
             yield event
     except PredictionTimeoutError:
-        if cancel_if_abandoned and not prediction.done:
-            try:
-                await client._arequest(client.predictions._cancel_call(prediction.id))
-            except ReplicateException:
-                pass
+        if cancel_if_abandoned:
+            await _acancel_quietly(client, prediction)
         raise

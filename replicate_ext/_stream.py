@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from ._config import within
 from ._exceptions import (
     InvalidArgumentError,
     PredictionCanceledError,
@@ -152,15 +153,6 @@ def _request(client: Client, url: httpx.URL, state: StreamState, deadline: float
     if requester.is_api_url(url):  # only the API's own host ever gets the token
         headers["Authorization"] = requester.authorization()
     return httpx.Request("GET", url, headers=headers, extensions={"timeout": within(requester.timeout, deadline)})
-
-
-def within(timeout: httpx.Timeout, deadline: float | None) -> dict[str, float | None]:
-    """httpx's per-operation timeouts, none of them reaching past `deadline` (a `time.monotonic()` value)."""
-    values = timeout.as_dict()
-    if deadline is None:
-        return values
-    left = max(0.001, deadline - time.monotonic())
-    return {key: left if value is None else min(value, left) for key, value in values.items()}
 
 
 def _pause(state: StreamState, deadline: float | None) -> float:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import math
 import time
+from typing import Any
 
 import pytest
 
@@ -51,6 +53,18 @@ async def test_wait_honours_a_timeout(api: Api, client: replicate_ext.Client) ->
     assert canceled.status in ("canceled", "processing", "starting")
     await api(prediction, "wait")
     assert prediction.status == "canceled"
+
+
+@pytest.mark.parametrize("timeout", [math.nan, -0.5, "1", True])
+async def test_wait_refuses_a_bad_timeout_and_takes_zero_as_one_look(
+    api: Api, client: replicate_ext.Client, timeout: Any
+) -> None:
+    prediction = await api(client.predictions, "create", model="demo/sleep", input={"seconds": 10})
+    with pytest.raises(replicate_ext.InvalidArgumentError, match="timeout must be zero or more seconds"):
+        await api(prediction, "wait", timeout=timeout)
+    with pytest.raises(replicate_ext.PredictionTimeoutError):
+        await api(prediction, "wait", timeout=0)
+    await api(prediction, "cancel")
 
 
 async def test_cancel_by_id(api: Api, client: replicate_ext.Client) -> None:

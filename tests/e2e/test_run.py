@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import math
+from typing import Any
 
 import pytest
 
 import replicate_ext
 from replicate_ext import (
     FileOutput,
+    InvalidArgumentError,
     ModelError,
     PredictionCanceledError,
     PredictionTimeoutError,
@@ -118,3 +121,21 @@ async def test_an_abandoned_run_can_leave_its_prediction_running(api: Api, clien
     prediction = client.predictions.get(caught.value.prediction.id)
     assert prediction.status in ("starting", "processing")
     client.predictions.cancel(prediction.id)
+
+
+@pytest.mark.parametrize("timeout", [math.nan, -1, 0, "5", True])
+async def test_a_bad_timeout_is_refused_before_anything_is_created(
+    api: Api, client: replicate_ext.Client, server: LocalReplicate, timeout: Any
+) -> None:
+    # A NaN deadline would never pass and a negative one would always have passed: both are refused up front.
+    created = server.stats()["predictions_created"]
+    refused = pytest.raises(InvalidArgumentError, match="timeout must be a positive number of seconds")
+    with refused:
+        await api(client, "run", "test/echo", input={"text": "a"}, timeout=timeout)
+    with refused:
+        if api.mode == "sync":
+            client.stream("test/echo", input={"text": "a"}, timeout=timeout)
+        else:
+            async for _ in client.async_stream("test/echo", input={"text": "a"}, timeout=timeout):
+                pass
+    assert server.stats()["predictions_created"] == created
