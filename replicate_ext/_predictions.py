@@ -609,9 +609,6 @@ def resolve_target(
 
     Returns the target, the input, and the version's schema when a `Version` object supplied it.
     """
-    from ._models import Model
-    from ._versions import Version
-
     if len(args) > 2:
         raise InvalidArgumentError("predictions.create takes at most two positional arguments: (version, input).")
     if args:
@@ -628,30 +625,31 @@ def resolve_target(
             "Say what to run with exactly one of model='owner/name', version='<version id>' (or a Version), or "
             f"deployment='owner/name'; got {', '.join(given) or 'none'}."
         )
-    schema: dict[str, Any] | None = None
     if deployment is not None:
         ref = parse_ref(deployment) if isinstance(deployment, str) else None
         if ref is None or ref.owner is None or ref.version is not None:
             raise InvalidArgumentError(f"deployment must be 'owner/name', got {deployment!r}.")
-        target = Target("deployment", ref.owner, ref.name)
-    elif version is not None:
-        if isinstance(version, Version):
-            target = Target("version", None, None, version.id)
-            schema = version.openapi_schema
-        else:
-            parsed = parse_ref(version)
-            target = Target("version", parsed.owner, parsed.name, parsed.version) if parsed.version else None  # type: ignore[assignment]
-            if target is None:  # "owner/name" given as the version: run the model
-                target = Target.from_ref(parsed)
+        target, schema = Target("deployment", ref.owner, ref.name), None
     else:
-        if isinstance(model, Model):
-            target = Target("model", model.owner, model.name)
-        else:
-            parsed = parse_ref(model)  # type: ignore[arg-type]
-            target = Target.from_ref(parsed)
+        # version="owner/name" runs the model, as model="owner/name:<id>" runs that version.
+        target, schema = target_of(version if version is not None else model)
     if input is not None and not isinstance(input, Mapping):
         raise InvalidArgumentError(f"input must be a mapping of input names to values, got {type(input).__name__}.")
     return target, input, schema
+
+
+def target_of(ref: Any) -> tuple[Target, dict[str, Any] | None]:
+    """What to run for a reference (`owner/name[:version]`, a version id, a `Model` or a `Version`), and the
+    version's schema when it is already known."""
+    from ._models import Model
+    from ._versions import Version
+
+    if isinstance(ref, Version):
+        owner, _, name = (ref.model or "").partition("/")
+        return Target("version", owner or None, name or None, ref.id), ref.openapi_schema
+    if isinstance(ref, Model):
+        return Target("model", ref.owner, ref.name), None
+    return Target.from_ref(parse_ref(ref)), None
 
 
 def create_call(target: Target, input: Any, options: CreateOptions, client: Client) -> Call[Prediction]:

@@ -18,17 +18,16 @@ from ._exceptions import (
 )
 from ._files import encode_input_flow
 from ._http import Flow, logger
-from ._identifier import parse_ref
 from ._predictions import (
     CreateOptions,
     CreateParams,
     Prediction,
     RunParams,
-    Target,
     create_call,
     create_flow,
     find_created_flow,
     raise_for_status,
+    target_of,
     wait_flow,
 )
 
@@ -50,19 +49,6 @@ class _Tracker:
     """Remembers the prediction a run created, so that an interrupted run can cancel it."""
 
     prediction: Prediction | None = None
-
-
-def target_of(ref: Any) -> tuple[Target, dict[str, Any] | None]:
-    """What to run for a `run()` reference, and the version's schema when it is already known."""
-    from ._models import Model
-    from ._versions import Version
-
-    if isinstance(ref, Version):
-        owner, _, name = (ref.model or "").partition("/")
-        return Target("version", owner or None, name or None, ref.id), ref.openapi_schema
-    if isinstance(ref, Model):
-        return Target("model", ref.owner, ref.name), None
-    return Target.from_ref(parse_ref(ref)), None
 
 
 def _options(params: RunParams, wait: bool | int, deadline: float | None) -> CreateOptions:
