@@ -10,9 +10,6 @@ from ._http import Call
 from ._pagination import Page, page_call
 
 if TYPE_CHECKING:
-    from replicate_api.models import Collection as ApiCollection
-    from replicate_api.models import PaginatedCollections
-
     from ._client import Client
     from ._models import Model
 
@@ -57,19 +54,14 @@ class Collections:
 
     def _list_call(self, cursor: str | None) -> Call[Page[Collection]]:
         from replicate_api.api.collections import collections_list
-        from replicate_api.models import PaginatedCollections as ApiPaginatedCollections
+        from replicate_api.models import CollectionSummary
 
-        from ._predictions import _given
-
-        def convert(page: PaginatedCollections) -> Page[Collection]:
-            results = [
-                Collection(item.slug, item.name, item.description, None, **item.additional_properties)
-                for item in _given(page.results) or []
-            ]
-            return Page(results, _given(page.next_), _given(page.previous))
+        def item(data: Any) -> Collection:
+            summary = CollectionSummary.from_dict(data)
+            return Collection(summary.slug, summary.name, summary.description, None, **summary.additional_properties)
 
         kwargs: Mapping[str, Any] = {"method": "get", "url": cursor} if cursor else collections_list._get_kwargs()
-        return page_call("collections.list", kwargs, ApiPaginatedCollections.from_dict, convert, self._client)
+        return page_call("collections.list", kwargs, item, self._client)
 
     def _get_call(self, slug: str) -> Call[Collection]:
         from replicate_api.api.collections import collections_get
@@ -81,21 +73,23 @@ class Collections:
 
         if not isinstance(slug, str) or not slug or "/" in slug:
             raise InvalidArgumentError(f"A collection slug is a string such as 'text-to-image', got {slug!r}.")
-        parse = json_parser(ApiCollectionModel.from_dict)
         client = self._client
 
-        def convert(data: ApiCollection) -> Collection:
-            models = [Model._from_api(item, client) for item in data.models]
+        def convert(data: dict[str, Any]) -> Collection:
+            models = data.get("models")
+            if not isinstance(models, list):
+                raise TypeError(f"a collection's 'models' must be a list, got {type(models).__name__}")
+            api = ApiCollectionModel.from_dict({**data, "models": []})
             return Collection(
-                data.slug,
-                data.name,
-                data.description,
-                models,
-                _given(data.full_description),
-                **data.additional_properties,
+                api.slug,
+                api.name,
+                api.description,
+                [Model._from_json(item, client) for item in models],
+                _given(api.full_description),
+                **api.additional_properties,
             )
 
-        return Call("collections.get", collections_get._get_kwargs(slug), lambda r: convert(parse(r)))
+        return Call("collections.get", collections_get._get_kwargs(slug), json_parser(convert))
 
     def list(self, cursor: str | None = None) -> Page[Collection]:
         """List collections (without their models), one page at a time."""

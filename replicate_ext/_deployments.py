@@ -13,7 +13,6 @@ from ._predictions import CreateOptions, CreateParams, Prediction, Target, _give
 
 if TYPE_CHECKING:
     from replicate_api.models import Deployment as ApiDeployment
-    from replicate_api.models import PaginatedDeployments
 
     from ._accounts import Account
     from ._client import Client
@@ -141,16 +140,16 @@ class Deployments:
 
     def _list_call(self, cursor: str | None) -> Call[Page[Deployment]]:
         from replicate_api.api.deployments import deployments_list
-        from replicate_api.models import PaginatedDeployments as ApiPaginatedDeployments
+        from replicate_api.models import Deployment as ApiDeploymentModel
 
         client = self._client
-
-        def convert(page: PaginatedDeployments) -> Page[Deployment]:
-            results = [Deployment._from_api(item, client) for item in _given(page.results) or []]
-            return Page(results, _given(page.next_), _given(page.previous))
-
         kwargs: Mapping[str, Any] = {"method": "get", "url": cursor} if cursor else deployments_list._get_kwargs()
-        return page_call("deployments.list", kwargs, ApiPaginatedDeployments.from_dict, convert, client)
+        return page_call(
+            "deployments.list",
+            kwargs,
+            lambda data: Deployment._from_api(ApiDeploymentModel.from_dict(data), client),
+            client,
+        )
 
     def _get_call(self, owner: str, name: str) -> Call[Deployment]:
         from replicate_api.api.deployments import deployments_get

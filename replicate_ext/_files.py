@@ -27,7 +27,6 @@ from ._retry import NO_RETRIES
 
 if TYPE_CHECKING:
     from replicate_api.models import File as ApiFile
-    from replicate_api.models import PaginatedFiles
 
     from ._client import Client
 
@@ -575,18 +574,13 @@ class Files:
 
     def _list_call(self, cursor: str | None) -> Call[Page[File]]:
         from replicate_api.api.files import files_list
-        from replicate_api.models import PaginatedFiles as ApiPaginatedFiles
-
-        from ._predictions import _given
+        from replicate_api.models import File as ApiFileModel
 
         client = self._client
-
-        def convert(page: PaginatedFiles) -> Page[File]:
-            results = [File._from_api(item, client) for item in _given(page.results) or []]
-            return Page(results, _given(page.next_), _given(page.previous))
-
         kwargs: Mapping[str, Any] = {"method": "get", "url": cursor} if cursor else files_list._get_kwargs()
-        return page_call("files.list", kwargs, ApiPaginatedFiles.from_dict, convert, client)
+        return page_call(
+            "files.list", kwargs, lambda data: File._from_api(ApiFileModel.from_dict(data), client), client
+        )
 
     def _get_call(self, id: str) -> Call[File]:
         from replicate_api.api.files import files_get

@@ -13,9 +13,6 @@ from ._predictions import CreateOptions, CreateParams, Prediction, Target, _give
 from ._versions import Version, Versions
 
 if TYPE_CHECKING:
-    from replicate_api.models import Model as ApiModel
-    from replicate_api.models import PaginatedModels, PaginatedPredictions
-
     from ._client import Client
 
 __all__ = ["Model", "Models", "ModelsExamples", "ModelsPredictions", "ModelsReadme"]
@@ -73,26 +70,33 @@ class Model:
         """Members the API sent that this class does not know."""
 
     @classmethod
-    def _from_api(cls, data: ApiModel, client: Client | None) -> Model:
-        model = f"{_given(data.owner)}/{_given(data.name)}"
-        latest = _given(data.latest_version)
-        example = _given(data.default_example)
+    def _from_json(cls, data: Any, client: Client | None) -> Model:
+        """A model from the API's JSON. Its default example is read as every prediction is (`Prediction._from_json`),
+        so that it keeps the API's own timestamps."""
+        from replicate_api.models import Model as ApiModelModel
+
+        if not isinstance(data, dict):
+            raise TypeError(f"a model must be a JSON object, got {type(data).__name__}")
+        example = data.get("default_example")
+        api = ApiModelModel.from_dict({**data, "default_example": None})
+        model = f"{_given(api.owner)}/{_given(api.name)}"
+        latest = _given(api.latest_version)
         return cls(
             client,
-            url=_given(data.url),
-            owner=_given(data.owner) or "",
-            name=_given(data.name) or "",
-            description=_given(data.description),
-            visibility=_given(data.visibility),
-            github_url=_given(data.github_url),
-            paper_url=_given(data.paper_url),
-            license_url=_given(data.license_url),
-            run_count=_given(data.run_count),
-            cover_image_url=_given(data.cover_image_url),
-            default_example=Prediction._from_api(example, client) if example is not None else None,
+            url=_given(api.url),
+            owner=_given(api.owner) or "",
+            name=_given(api.name) or "",
+            description=_given(api.description),
+            visibility=_given(api.visibility),
+            github_url=_given(api.github_url),
+            paper_url=_given(api.paper_url),
+            license_url=_given(api.license_url),
+            run_count=_given(api.run_count),
+            cover_image_url=_given(api.cover_image_url),
+            default_example=Prediction._from_json(example, client) if example is not None else None,
             latest_version=Version._from_api(latest, model, client) if latest is not None else None,
-            is_official=_given(data.is_official),
-            **data.additional_properties,
+            is_official=_given(api.is_official),
+            **api.additional_properties,
         )
 
     @property
@@ -157,24 +161,15 @@ class Models:
         """A model's README: `models.readme.get("owner/name")`."""
 
     def _model_call(self, operation: str, kwargs: Mapping[str, Any], idempotent: bool = True) -> Call[Model]:
-        from replicate_api.models import Model as ApiModelModel
-
         from ._client import json_parser
 
-        parse = json_parser(ApiModelModel.from_dict)
         client = self._client
-        return Call(operation, kwargs, lambda r: Model._from_api(parse(r), client), idempotent=idempotent)
+        parse = json_parser(lambda data: Model._from_json(data, client))
+        return Call(operation, kwargs, parse, idempotent=idempotent)
 
     def _page(self, operation: str, kwargs: Mapping[str, Any]) -> Call[Page[Model]]:
-        from replicate_api.models import PaginatedModels as ApiPaginatedModels
-
         client = self._client
-
-        def convert(page: PaginatedModels) -> Page[Model]:
-            results = [Model._from_api(item, client) for item in _given(page.results) or []]
-            return Page(results, _given(page.next_), _given(page.previous))
-
-        return page_call(operation, kwargs, ApiPaginatedModels.from_dict, convert, client)
+        return page_call(operation, kwargs, lambda data: Model._from_json(data, client), client)
 
     def _get_call(self, owner: str, name: str) -> Call[Model]:
         from replicate_api.api.models import models_get
@@ -377,18 +372,12 @@ class ModelsExamples:
 
     def _call(self, model: str | tuple[str, str] | Model, cursor: str | None) -> Call[Page[Prediction]]:
         from replicate_api.api.models import models_examples_list
-        from replicate_api.models import PaginatedPredictions as ApiPaginatedPredictions
 
         client = self._client
-
-        def convert(page: PaginatedPredictions) -> Page[Prediction]:
-            results = [Prediction._from_api(item, client) for item in _given(page.results) or []]
-            return Page(results, _given(page.next_), _given(page.previous))
-
         kwargs: Mapping[str, Any] = (
             {"method": "get", "url": cursor} if cursor else models_examples_list._get_kwargs(*model_name(model))
         )
-        return page_call("models.examples.list", kwargs, ApiPaginatedPredictions.from_dict, convert, client)
+        return page_call("models.examples.list", kwargs, lambda data: Prediction._from_json(data, client), client)
 
     def list(self, model: str | tuple[str, str] | Model, cursor: str | None = None) -> Page[Prediction]:
         """One page of the model's examples."""

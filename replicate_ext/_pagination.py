@@ -17,7 +17,6 @@ if TYPE_CHECKING:
 __all__ = ["Page", "async_paginate", "collect_pages_flow", "page_call", "paginate"]
 
 T = TypeVar("T")
-P = TypeVar("P")
 
 
 class Page(Generic[T]):
@@ -47,14 +46,11 @@ class Page(Generic[T]):
         return f"Page(results=<{len(self.results)} items>, next={self.next!r}, previous={self.previous!r})"
 
 
-def page_call(
-    operation: str,
-    kwargs: Mapping[str, Any],
-    from_dict: Callable[[dict[str, Any]], P],
-    convert: Callable[[P], Page[T]],
-    client: Client,
-) -> Call[Page[T]]:
-    """A call that fetches one page; a `cursor` URL must be on the API's own host."""
+def page_call(operation: str, kwargs: Mapping[str, Any], item: Callable[[Any], T], client: Client) -> Call[Page[T]]:
+    """A call that fetches one page, making each of its results with `item` (from the decoded JSON).
+
+    A `cursor` URL must be on the API's own host.
+    """
     url = kwargs["url"]
     try:
         parsed = httpx.URL(url)
@@ -69,7 +65,14 @@ def page_call(
         data = json.loads(response.content)
         if not isinstance(data, dict):
             raise TypeError(f"expected a JSON object, got {type(data).__name__}")
-        return convert(from_dict(data))
+        results = data.get("results") or []
+        if not isinstance(results, list):
+            raise TypeError(f"a page's 'results' must be a list, got {type(results).__name__}")
+        links = data.get("next"), data.get("previous")
+        for link in links:
+            if link is not None and not isinstance(link, str):
+                raise TypeError(f"a page's 'next' and 'previous' must be URLs or null, got {link!r}")
+        return Page([item(result) for result in results], *links)
 
     return Call(operation, kwargs, parse)
 

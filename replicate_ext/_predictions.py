@@ -26,8 +26,6 @@ from ._identifier import ModelRef, parse_ref
 from ._pagination import Page, page_call
 
 if TYPE_CHECKING:
-    from replicate_api.models import Prediction as ApiPrediction
-
     from ._client import Client
     from ._models import Model
     from ._stream import ServerSentEvent
@@ -270,36 +268,6 @@ class Prediction(Job):
             if value is not None and not isinstance(value, dict):
                 raise TypeError(f"the prediction's {key!r} must be an object or null, got {value!r}")
         return cls(client, **data)
-
-    @classmethod
-    def _from_api(cls, data: ApiPrediction, client: Client | None) -> Prediction:
-        urls = {"get": data.urls.get, "cancel": data.urls.cancel}
-        for key in ("web", "stream"):
-            value = _given(getattr(data.urls, key))
-            if value is not None:
-                urls[key] = value
-        urls.update({k: v for k, v in data.urls.additional_properties.items() if isinstance(v, str)})
-        return cls(
-            client,
-            id=data.id,
-            model=_given(data.model) or "",
-            version=data.version,
-            status=data.status,
-            input=data.input_,
-            output=_given(data.output),
-            logs=_given(data.logs),
-            error=data.error,
-            metrics=_given(data.metrics),
-            created_at=_iso(data.created_at),
-            started_at=_iso(_given(data.started_at)),
-            completed_at=_iso(_given(data.completed_at)),
-            urls=urls,
-            deadline=_iso(_given(data.deadline)),
-            source=_given(data.source),
-            data_removed=bool(_given(data.data_removed)),
-            deployment=_given(data.deployment),
-            **data.additional_properties,
-        )
 
     def _replace_with(self, other: Prediction) -> Prediction:
         """Take over the state of a fresher copy of this prediction (reload, wait)."""
@@ -768,14 +736,9 @@ class Predictions:
         created_before: datetime.datetime | str | None,
     ) -> Call[Page[Prediction]]:
         from replicate_api.api.predictions import predictions_list
-        from replicate_api.models import PaginatedPredictions
         from replicate_api.types import UNSET
 
         client = self._client
-
-        def convert(page: PaginatedPredictions) -> Page[Prediction]:
-            results = [Prediction._from_api(item, client) for item in _given(page.results) or []]
-            return Page(results, _given(page.next_), _given(page.previous))
 
         if cursor is not None:
             if created_after is not None or created_before is not None:
@@ -786,7 +749,7 @@ class Predictions:
                 created_after=_to_datetime(created_after, "created_after") or UNSET,
                 created_before=_to_datetime(created_before, "created_before") or UNSET,
             )
-        return page_call("predictions.list", kwargs, PaginatedPredictions.from_dict, convert, client)
+        return page_call("predictions.list", kwargs, lambda data: Prediction._from_json(data, client), client)
 
     # -- create -----------------------------------------------------------------------------------------------
 

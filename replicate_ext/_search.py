@@ -9,8 +9,6 @@ from ._exceptions import InvalidArgumentError
 from ._http import Call
 
 if TYPE_CHECKING:
-    from replicate_api.models import SearchResult as ApiSearchResult
-
     from ._client import Client
     from ._models import Model
 
@@ -57,6 +55,7 @@ class SearchResults:
 
 def search_call(client: Client, query: str, limit: int | None) -> Call[SearchResults]:
     from replicate_api.api.search import search
+    from replicate_api.models import SearchModelMetadata
     from replicate_api.models import SearchResult as ApiSearchResultModel
     from replicate_api.types import UNSET
 
@@ -68,27 +67,30 @@ def search_call(client: Client, query: str, limit: int | None) -> Call[SearchRes
         raise InvalidArgumentError("search needs a non-empty query string.")
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 50):
         raise InvalidArgumentError(f"limit must be a whole number from 1 to 50, got {limit!r}.")
-    parse = json_parser(ApiSearchResultModel.from_dict)
 
-    def convert(data: ApiSearchResult) -> SearchResults:
-        models = []
-        for item in data.models:
-            meta = item.metadata
-            models.append(
-                SearchModel(
-                    Model._from_api(item.model, client),
-                    _given(meta.generated_description),
-                    list(_given(meta.tags) or []),
-                    _given(meta.score),
-                )
-            )
+    def model_of(item: Any) -> SearchModel:
+        if not isinstance(item, dict):
+            raise TypeError(f"a model search result must be a JSON object, got {type(item).__name__}")
+        meta = SearchModelMetadata.from_dict(item["metadata"])
+        tags = list(_given(meta.tags) or [])
+        return SearchModel(
+            Model._from_json(item["model"], client), _given(meta.generated_description), tags, _given(meta.score)
+        )
+
+    def convert(raw: dict[str, Any]) -> SearchResults:
+        models = raw.get("models")
+        if not isinstance(models, list):
+            raise TypeError(f"the search's 'models' must be a list, got {type(models).__name__}")
+        data = ApiSearchResultModel.from_dict({**raw, "models": []})
         collections = [
             SearchCollection(c.slug, c.name, _given(c.description), list(_given(c.models) or []))
             for c in data.collections
         ]
         pages = [SearchPage(p.name, p.href) for p in data.pages]
-        return SearchResults(data.query, models, collections, pages, dict(data.additional_properties))
+        return SearchResults(
+            data.query, [model_of(item) for item in models], collections, pages, dict(data.additional_properties)
+        )
 
     kwargs = search._get_kwargs(query=query, limit=limit if limit is not None else UNSET)
     # The API serves search without authentication, but a token, when there is one, does no harm.
-    return Call("search", kwargs, lambda r: convert(parse(r)), authenticated=False)
+    return Call("search", kwargs, json_parser(convert), authenticated=False)

@@ -13,7 +13,6 @@ from ._pagination import Page, page_call
 from ._predictions import CreateOptions, FileEncodingStrategy, Job, _given, _iso
 
 if TYPE_CHECKING:
-    from replicate_api.models import PaginatedTrainings
     from replicate_api.models import Training as ApiTraining
 
     from ._client import Client
@@ -141,16 +140,13 @@ class Trainings:
 
     def _list_call(self, cursor: str | None) -> Call[Page[Training]]:
         from replicate_api.api.trainings import trainings_list
-        from replicate_api.models import PaginatedTrainings as ApiPaginatedTrainings
+        from replicate_api.models import Training as ApiTrainingModel
 
         client = self._client
-
-        def convert(page: PaginatedTrainings) -> Page[Training]:
-            results = [Training._from_api(item, client) for item in _given(page.results) or []]
-            return Page(results, _given(page.next_), _given(page.previous))
-
         kwargs: Mapping[str, Any] = {"method": "get", "url": cursor} if cursor else trainings_list._get_kwargs()
-        return page_call("trainings.list", kwargs, ApiPaginatedTrainings.from_dict, convert, client)
+        return page_call(
+            "trainings.list", kwargs, lambda data: Training._from_api(ApiTrainingModel.from_dict(data), client), client
+        )
 
     def _create_flow(
         self,

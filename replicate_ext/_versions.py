@@ -9,7 +9,6 @@ from ._http import Call
 from ._pagination import Page, collect_pages_flow, page_call
 
 if TYPE_CHECKING:
-    from replicate_api.models import PaginatedVersions
     from replicate_api.models import Version as ApiVersion
 
     from ._client import Client
@@ -128,18 +127,14 @@ class Versions:
 
     def _list_call(self, cursor: str | None) -> Call[Page[Version]]:
         from replicate_api.api.models import models_versions_list
-        from replicate_api.models import PaginatedVersions as ApiPaginatedVersions
-
-        from ._predictions import _given
-
-        def convert(page: PaginatedVersions) -> Page[Version]:
-            results = [self._convert(item) for item in _given(page.results) or []]
-            return Page(results, _given(page.next_), _given(page.previous))
+        from replicate_api.models import Version as ApiVersionModel
 
         kwargs: Mapping[str, Any] = (
             {"method": "get", "url": cursor} if cursor else models_versions_list._get_kwargs(self.owner, self.name)
         )
-        return page_call("models.versions.list", kwargs, ApiPaginatedVersions.from_dict, convert, self._client)
+        return page_call(
+            "models.versions.list", kwargs, lambda data: self._convert(ApiVersionModel.from_dict(data)), self._client
+        )
 
     def _delete_call(self, id: str) -> Call[None]:
         from replicate_api.api.models import models_versions_delete

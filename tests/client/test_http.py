@@ -75,6 +75,19 @@ def test_unreadable_answers_raise_invalid_response_error(content: bytes, content
         client.predictions.get("p1")
 
 
+@pytest.mark.parametrize(
+    "page",
+    [{"results": {"id": "p1"}}, {"results": [], "next": 5}, {"results": [], "previous": ["x"]}, {"results": [[]]},
+     {"results": [{"id": "p1"}]}],
+)  # fmt: skip
+def test_malformed_pages_raise_invalid_response_error(page: dict[str, object]) -> None:
+    client = client_for(lambda r: httpx.Response(200, json=page))
+    with pytest.raises(InvalidResponseError, match=r"predictions\.list"):
+        client.predictions.list()
+    with pytest.raises(InvalidResponseError, match=r"files\.list"):
+        client.files.list()
+
+
 def test_a_missing_token_is_a_clear_error_at_the_first_request() -> None:
     client = client_for(lambda r: httpx.Response(200, json=prediction()))
     client._api_token = None

@@ -35,6 +35,37 @@ def test_a_prediction_from_the_api() -> None:
     assert "p1" in repr(found)
 
 
+def test_a_prediction_reads_the_same_whichever_route_brought_it() -> None:
+    # The API writes 3 to 9 fractional digits (recorded answers have all of these); a datetime holds 6. Every
+    # route must keep the API's string, so that a prediction from a list equals the same one from a get.
+    sent = prediction(
+        status="succeeded", created_at="2025-04-07T17:22:58.548Z", started_at="2025-04-07T17:22:58.612345678Z"
+    )
+    model = {"owner": "acme", "name": "model", "default_example": sent, "latest_version": None}
+    answers = {
+        "/v1/predictions/p1": sent,
+        "/v1/predictions": {"results": [sent], "next": None, "previous": None},
+        "/v1/models/acme/model": model,
+        "/v1/models/acme/model/examples": {"results": [sent], "next": None, "previous": None},
+        "/v1/collections/c": {"slug": "c", "name": "C", "description": "", "models": [model]},
+        "/v1/search": {"query": "q", "models": [{"model": model, "metadata": {}}], "collections": [], "pages": []},
+    }
+    client = client_for(lambda request: httpx.Response(200, json=answers[request.url.path]))
+    got = client.predictions.get("p1")
+    found = [
+        got,
+        client.predictions.list()[0],
+        client.models.get("acme/model").default_example,
+        client.models.examples.list("acme/model")[0],
+        list(client.collections.get("c"))[0].default_example,
+        client.search("q").models[0].model.default_example,
+    ]
+    for each in found:
+        assert isinstance(each, Prediction)
+        assert (each.created_at, each.started_at) == (sent["created_at"], sent["started_at"])
+        assert each.to_dict() == got.to_dict()
+
+
 def test_pages_iterate_over_their_results() -> None:
     page = Page([1, 2, 3], next="https://api.example/v1/x?cursor=2")
     assert list(page) == [1, 2, 3] and len(page) == 3 and page[1] == 2
