@@ -57,7 +57,7 @@ def test_a_prediction_reads_the_same_whichever_route_brought_it() -> None:
         client.predictions.list()[0],
         client.models.get("acme/model").default_example,
         client.models.examples.list("acme/model")[0],
-        list(client.collections.get("c"))[0].default_example,
+        next(iter(client.collections.get("c"))).default_example,
         client.search("q").models[0].model.default_example,
     ]
     for each in found:
