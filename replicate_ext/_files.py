@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import math
@@ -250,35 +251,27 @@ def _target_path(path: str | os.PathLike[str], filename: str) -> pathlib.Path:
     return target
 
 
-class _atomic_writer:
+@contextlib.contextmanager
+def _atomic_writer(target: pathlib.Path) -> Iterator[IO[bytes]]:
     """Write to a temporary file next to `target`; rename it over `target` only when writing completed."""
-
-    def __init__(self, target: pathlib.Path) -> None:
-        self.target = target
-        self._file: IO[bytes] | None = None
-
-    def __enter__(self) -> IO[bytes]:
-        self.target.parent.mkdir(parents=True, exist_ok=True)
-        # Created like open() would (0o666 less the umask), unlike mkstemp's 0o600.
-        for _ in range(100):
-            self._tmp = str(self.target.parent / f".{self.target.name}.{secrets.token_hex(6)}.part")
-            try:
-                fd = os.open(self._tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-                break
-            except FileExistsError:
-                continue
-        else:
-            raise FileExistsError(f"Could not create a temporary file next to {self.target}.")
-        self._file = os.fdopen(fd, "wb")
-        return self._file
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        assert self._file is not None
-        self._file.close()
-        if exc_type is None:
-            os.replace(self._tmp, self.target)
-        else:
-            os.unlink(self._tmp)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Created like open() would (0o666 less the umask), unlike mkstemp's 0o600.
+    for _ in range(100):
+        tmp = target.parent / f".{target.name}.{secrets.token_hex(6)}.part"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            break
+        except FileExistsError:
+            continue
+    else:
+        raise FileExistsError(f"Could not create a temporary file next to {target}.")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            yield file
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    os.replace(tmp, target)
 
 
 def transform_output(value: Any, client: Client | None) -> Any:

@@ -333,8 +333,6 @@ def translate_transport_error(
             f"{call.operation}: {where} timed out ({what}). Raise the client's timeout if the API is slow.",
             request=request,
         )
-    if isinstance(exc, httpx.TransportError):
-        return APIConnectionError(f"{call.operation}: {where} failed: {what}.", request=request)
     return APIConnectionError(f"{call.operation}: {where} failed: {what}.", request=request)
 
 
