@@ -328,10 +328,8 @@ class DeploymentPredictions:
         **params: Unpack[CreateParams],
     ) -> Prediction:
         """Create a prediction through this deployment. See `Predictions.create` for the options."""
-        from ._models import _checked_input
-
         options = CreateOptions.build(**params)
-        return self._client._drive(create_flow(self._client, self._target, _checked_input(input), options))
+        return self._client._drive(create_flow(self._client, self._target, input, options))
 
     async def async_create(
         self,
@@ -339,7 +337,5 @@ class DeploymentPredictions:
         **params: Unpack[CreateParams],
     ) -> Prediction:
         """Like `create`, for async code."""
-        from ._models import _checked_input
-
         options = CreateOptions.build(**params)
-        return await self._client._adrive(create_flow(self._client, self._target, _checked_input(input), options))
+        return await self._client._adrive(create_flow(self._client, self._target, input, options))

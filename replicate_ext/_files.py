@@ -402,12 +402,16 @@ def _replace(value: Any, urls: dict[_Marker, str]) -> Any:
     return value
 
 
-def encode_input_flow(client: Client, input: Mapping[str, Any], strategy: str) -> Flow[dict[str, Any]]:
-    """Check an input and replace its local files by data URIs or uploaded files' URLs.
+def encode_input_flow(client: Client, input: Mapping[str, Any] | None, strategy: str) -> Flow[dict[str, Any]]:
+    """Check an input (None: no inputs) and replace its local files by data URIs or uploaded files' URLs.
 
     Under the "auto" strategy files up to `DATA_URI_MAX_BYTES` go inline and larger ones are uploaded (streamed
     from disk, keeping their name and type); "url" uploads every file and "base64" inlines every file.
     """
+    if input is None:
+        input = {}
+    elif not isinstance(input, Mapping):
+        raise InvalidArgumentError(f"input must be a mapping of input names to values, got {type(input).__name__}.")
     found: list[tuple[_Marker, _LocalFile]] = []
     scanned = _scan(input, "input", found)
     if not found:

@@ -342,7 +342,7 @@ class ModelsPredictions:
         """Create a prediction of a model (not a specific version). See `Predictions.create` for the options."""
         owner, name = model_name(model)
         options = CreateOptions.build(**params)
-        flow = create_flow(self._client, Target("model", owner, name), _checked_input(input), options)
+        flow = create_flow(self._client, Target("model", owner, name), input, options)
         return self._client._drive(flow)
 
     async def async_create(
@@ -354,14 +354,8 @@ class ModelsPredictions:
         """Like `create`, for async code."""
         owner, name = model_name(model)
         options = CreateOptions.build(**params)
-        flow = create_flow(self._client, Target("model", owner, name), _checked_input(input), options)
+        flow = create_flow(self._client, Target("model", owner, name), input, options)
         return await self._client._adrive(flow)
-
-
-def _checked_input(input: Any) -> Mapping[str, Any] | None:
-    if input is not None and not isinstance(input, Mapping):
-        raise InvalidArgumentError(f"input must be a mapping of input names to values, got {type(input).__name__}.")
-    return input
 
 
 class ModelsExamples:

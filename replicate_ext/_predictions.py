@@ -601,8 +601,6 @@ def resolve_target(
     else:
         # version="owner/name" runs the model, as model="owner/name:<id>" runs that version.
         target, schema = target_of(version if version is not None else model)
-    if input is not None and not isinstance(input, Mapping):
-        raise InvalidArgumentError(f"input must be a mapping of input names to values, got {type(input).__name__}.")
     return target, input, schema
 
 
@@ -666,7 +664,7 @@ def create_flow(
     """Encode the input's files, then create the prediction."""
     from ._files import encode_input_flow
 
-    encoded = yield from encode_input_flow(client, input or {}, options.file_encoding_strategy)
+    encoded = yield from encode_input_flow(client, input, options.file_encoding_strategy)
     prediction = yield from client._requester.call(create_call(target, encoded, options, client))
     return client._claim(prediction)
 

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any, Unpack
 from ._config import deadline_after
 from ._exceptions import (
     AmbiguousCreateError,
-    InvalidArgumentError,
     PredictionTimeoutError,
     ReplicateException,
     ServerError,
@@ -71,12 +70,10 @@ def run_flow(
     tracker: _Tracker,
     cancel_if_abandoned: bool = True,
 ) -> Flow[Any]:
-    if input is not None and not isinstance(input, Mapping):
-        raise InvalidArgumentError(f"input must be a mapping of input names to values, got {type(input).__name__}.")
     deadline = deadline_after(timeout)
     target, schema = target_of(ref)
     options = _options(params, wait, deadline)
-    encoded = yield from encode_input_flow(client, input or {}, options.file_encoding_strategy)
+    encoded = yield from encode_input_flow(client, input, options.file_encoding_strategy)
     sent_at = datetime.datetime.now(datetime.UTC)
     try:
         prediction = client._claim((yield from client._requester.call(create_call(target, encoded, options, client))))

@@ -188,9 +188,7 @@ class Trainings:
         if not isinstance(destination, str):
             raise InvalidArgumentError("destination must be the 'owner/name' of the model to push the new version to.")
         parse_model_name(destination, "destination model")
-        if input is not None and not isinstance(input, Mapping):
-            raise InvalidArgumentError(f"input must be a mapping, got {type(input).__name__}.")
-        encoded = yield from encode_input_flow(self._client, input or {}, options.file_encoding_strategy)
+        encoded = yield from encode_input_flow(self._client, input, options.file_encoding_strategy)
         body: dict[str, Any] = {"destination": destination, "input_": encoded}
         if options.webhook is not None:
             body["webhook"] = options.webhook

@@ -139,3 +139,29 @@ async def test_a_bad_timeout_is_refused_before_anything_is_created(
             async for _ in client.async_stream("test/echo", input={"text": "a"}, timeout=timeout):
                 pass
     assert server.stats()["predictions_created"] == created
+
+
+@pytest.mark.parametrize("input", [["text", "a"], "", 5, ()])
+async def test_every_create_refuses_an_input_that_is_not_a_mapping(
+    api: Api, client: replicate_ext.Client, server: LocalReplicate, input: Any
+) -> None:
+    # Falsy ones ("" and ()) included: they must not pass for "no inputs".
+    version = (await api(client.models, "get", "test/echo")).latest_version
+    created = server.stats()["predictions_created"], server.stats()["trainings_created"]
+    creates = [
+        (client, "run", ("test/echo", input)),
+        (client.predictions, "create", (version.id, input)),
+        (client.models.predictions, "create", ("test/echo", input)),
+        (client.deployments.predictions, "create", ("acme/none", input)),
+        (client.trainings, "create", (f"test/echo:{version.id}", input, "acme/trained")),
+    ]
+    for owner, method, args in creates:
+        with pytest.raises(InvalidArgumentError, match="input must be a mapping of input names to values"):
+            await api(owner, method, *args)
+    with pytest.raises(InvalidArgumentError, match="input must be a mapping"):
+        if api.mode == "sync":
+            client.stream("test/echo", input)
+        else:
+            async for _ in client.async_stream("test/echo", input):
+                pass
+    assert (server.stats()["predictions_created"], server.stats()["trainings_created"]) == created
