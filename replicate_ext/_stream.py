@@ -155,10 +155,23 @@ def _request(client: Client, url: httpx.URL, state: StreamState, deadline: float
     return httpx.Request("GET", url, headers=headers, extensions={"timeout": within(requester.timeout, deadline)})
 
 
-def _pause(state: StreamState, deadline: float | None) -> float:
+def _reconnect(
+    state: StreamState,
+    prediction: Prediction,
+    deadline: float | None,
+    failures: int,
+    progressed: bool,
+    error: Exception,
+) -> tuple[int, float]:
+    """After a connection that ended before the done event: the count of attempts in a row that brought nothing,
+    and the seconds to wait before the next one. Raises when the deadline has passed or attempts keep failing."""
+    _check_deadline(prediction, deadline)
+    failures = 0 if progressed else failures + 1
+    if failures > MAX_RECONNECTS_WITHOUT_PROGRESS:
+        raise StreamError(f"the stream kept failing ({error}); gave up reconnecting", prediction.id)
     if deadline is None:
-        return state.retry_seconds
-    return max(0.0, min(state.retry_seconds, deadline - time.monotonic()))
+        return failures, state.retry_seconds
+    return failures, max(0.0, min(state.retry_seconds, deadline - time.monotonic()))
 
 
 def _check_deadline(prediction: Prediction, deadline: float | None) -> None:
@@ -215,11 +228,8 @@ def stream_prediction(
             last_error = ReplicateException("the stream ended before its done event")
         if state.done:
             break
-        _check_deadline(prediction, deadline)
-        failures = 0 if progressed else failures + 1
-        if failures > MAX_RECONNECTS_WITHOUT_PROGRESS:
-            raise StreamError(f"the stream kept failing ({last_error}); gave up reconnecting", prediction.id)
-        time.sleep(_pause(state, deadline))
+        failures, pause = _reconnect(state, prediction, deadline, failures, progressed, last_error)
+        time.sleep(pause)
     _finish(client, prediction, state)
 
 
@@ -256,11 +266,8 @@ async def astream_prediction(
             last_error = ReplicateException("the stream ended before its done event")
         if state.done:
             break
-        _check_deadline(prediction, deadline)
-        failures = 0 if progressed else failures + 1
-        if failures > MAX_RECONNECTS_WITHOUT_PROGRESS:
-            raise StreamError(f"the stream kept failing ({last_error}); gave up reconnecting", prediction.id)
-        await anyio.sleep(_pause(state, deadline))
+        failures, pause = _reconnect(state, prediction, deadline, failures, progressed, last_error)
+        await anyio.sleep(pause)
     _finish(client, prediction, state)
 
 
