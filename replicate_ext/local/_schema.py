@@ -260,20 +260,18 @@ def _input_schema(signature: Signature, title: str, enums: dict[str, dict[str, A
             prop = _item_schema(f)
         prop["title"] = f.title
         prop["x-order"] = f.order
-        if f.description is not None:
-            prop["description"] = f.description
         if f.default is not MISSING:
             prop["default"] = f.default
-        if f.ge is not None:
-            prop["minimum"] = f.ge
-        if f.le is not None:
-            prop["maximum"] = f.le
-        if f.min_length is not None:
-            prop["minLength"] = f.min_length
-        if f.max_length is not None:
-            prop["maxLength"] = f.max_length
-        if f.regex is not None:
-            prop["pattern"] = f.regex
+        for key, value in (
+            ("description", f.description),
+            ("minimum", f.ge),
+            ("maximum", f.le),
+            ("minLength", f.min_length),
+            ("maxLength", f.max_length),
+            ("pattern", f.regex),
+        ):
+            if value is not None:
+                prop[key] = value
         if f.nullable:
             prop["nullable"] = True
         if f.deprecated:
