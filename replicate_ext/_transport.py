@@ -314,12 +314,8 @@ class AsyncioTransport(httpx.AsyncBaseTransport):
         if not pool.open:
             self._drop(pool, connection)
             return
-        waiters = pool.waiters
-        while waiters:
-            waiter = waiters.popleft()
-            if not waiter.done():
-                waiter.set_result(connection)
-                return
+        if pool.hand_over(connection):
+            return
         idle = pool.idle
         if self._max_idle is not None and len(idle) >= self._max_idle:
             self._drop(pool, connection)
@@ -334,13 +330,8 @@ class AsyncioTransport(httpx.AsyncBaseTransport):
 
     def _free_slot(self, pool: _Pool) -> None:
         """A connection closed (or failed to open): its slot goes to the first waiting request, which connects."""
-        waiters = pool.waiters
-        while waiters:
-            waiter = waiters.popleft()
-            if not waiter.done():
-                waiter.set_result(None)
-                return
-        pool.slots -= 1
+        if not pool.hand_over(None):
+            pool.slots -= 1
 
     def _pass_on(self, pool: _Pool, handed: _Connection | None) -> None:
         if handed is None:
@@ -403,6 +394,16 @@ class _Pool:
         self.slots = 0  # connections open, being opened, or promised to a waiter: at most max_connections
         self.connections: set[_Connection] = set()  # the open ones, to close them all in aclose()
         self.open = True
+
+    def hand_over(self, value: _Connection | None) -> bool:
+        """Give a connection (or, with None, a slot to connect in) to the first request still waiting, if any."""
+        waiters = self.waiters
+        while waiters:
+            waiter = waiters.popleft()
+            if not waiter.done():  # a waiter that timed out or was cancelled is skipped
+                waiter.set_result(value)
+                return True
+        return False
 
 
 class _Connection(asyncio.Protocol):
