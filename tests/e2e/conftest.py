@@ -15,11 +15,6 @@ from replicate_ext.local import LocalReplicate
 from .models import MODELS
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture(scope="session")
 def server() -> Iterator[LocalReplicate]:
     with LocalReplicate(

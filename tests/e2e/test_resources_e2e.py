@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,22 +13,10 @@ import replicate_ext
 from replicate_ext import Deployment, File, NotFoundError, Training, Webhooks
 from replicate_ext.local import LocalReplicate
 
-from ..local.conftest import Receiver
+from ..receiver import Receiver
 from .conftest import Api
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    receiver = Receiver()
-    receiver.thread.start()
-    try:
-        yield receiver
-    finally:
-        receiver.httpd.shutdown()
-        receiver.httpd.server_close()
-        receiver.thread.join()
 
 
 async def test_files_round_trip(api: Api, client: replicate_ext.Client, tmp_path: Path) -> None:

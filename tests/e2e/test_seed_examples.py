@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ..local.conftest import Receiver
+from ..receiver import Receiver
 
 pytestmark = pytest.mark.usefixtures("default_client")
 
@@ -46,26 +46,19 @@ def test_background_prediction_with_wait(tmp_path: Path, monkeypatch: pytest.Mon
     assert (tmp_path / "output.png").read_bytes().startswith(b"\x89PNG")
 
 
-def test_prediction_with_webhook() -> None:
-    receiver = Receiver()
-    receiver.thread.start()
-    try:
-        import replicate_ext as replicate
+def test_prediction_with_webhook(receiver: Receiver) -> None:
+    import replicate_ext as replicate
 
-        prediction = replicate.predictions.create(
-            model="demo/fractal",
-            input={"prompt": "Watercolor painting of an underwater submarine"},
-            webhook=f"{receiver.url}/your-webhook",
-            webhook_events_filter=["completed"],
-        )
-        received = receiver.wait_for(lambda got: any(json.loads(r.body)["id"] == prediction.id for r in got))
-        delivered = [json.loads(r.body) for r in received if json.loads(r.body)["id"] == prediction.id]
-        assert [d["status"] for d in delivered] == ["succeeded"]
-        assert received[0].path == "/your-webhook"
-    finally:
-        receiver.httpd.shutdown()
-        receiver.httpd.server_close()
-        receiver.thread.join()
+    prediction = replicate.predictions.create(
+        model="demo/fractal",
+        input={"prompt": "Watercolor painting of an underwater submarine"},
+        webhook=f"{receiver.url}/your-webhook",
+        webhook_events_filter=["completed"],
+    )
+    received = receiver.wait_for(lambda got: any(json.loads(r.body)["id"] == prediction.id for r in got))
+    delivered = [json.loads(r.body) for r in received if json.loads(r.body)["id"] == prediction.id]
+    assert [d["status"] for d in delivered] == ["succeeded"]
+    assert received[0].path == "/your-webhook"
 
 
 def test_chaining_models() -> None:

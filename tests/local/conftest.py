@@ -4,12 +4,10 @@ against openapi.yaml (openapi-core), and a local webhook receiver."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from copy import deepcopy
 from dataclasses import dataclass, field
 from functools import cache
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -31,11 +29,6 @@ TEST_DEFAULTS: dict[str, Any] = {
     "webhook_throttle": 0.05,
     "webhook_backoff": 0.05,
 }
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 @cache
@@ -188,73 +181,3 @@ def delivery() -> Iterator[httpx.Client]:
     """A plain client for the delivery origin (no token, as a client must do)."""
     with httpx.Client(timeout=30) as client:
         yield client
-
-
-@dataclass
-class Received:
-    """One request the webhook receiver got."""
-
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-class Receiver:
-    """A local HTTP server that records POSTs; `statuses` scripts the answers (then 200)."""
-
-    def __init__(self) -> None:
-        self.received: list[Received] = []
-        self.statuses: list[int] = []
-        self.files: dict[str, bytes] = {}
-        self.changed = threading.Condition()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("content-length", "0"))
-                body = self.rfile.read(length)
-                with receiver.changed:
-                    status = receiver.statuses.pop(0) if receiver.statuses else 200
-                    receiver.received.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
-                    receiver.changed.notify_all()
-                self.send_response(status)
-                self.send_header("content-length", "0")
-                self.end_headers()
-
-            def do_GET(self) -> None:
-                data = receiver.files.get(self.path)
-                self.send_response(200 if data is not None else 404)
-                self.send_header("content-length", str(len(data or b"")))
-                self.end_headers()
-                self.wfile.write(data or b"")
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05})
-
-    def wait_for(self, predicate: Any, timeout: float = 20.0) -> list[Received]:
-        """Wait until `predicate(received)` is true; return what was received."""
-        with self.changed:
-            if not self.changed.wait_for(lambda: predicate(self.received), timeout=timeout):
-                raise AssertionError(f"the receiver did not get what was expected: {self.received}")
-            return list(self.received)
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    """A webhook receiver (and tiny file host) on a free loopback port."""
-    receiver = Receiver()
-    receiver.thread.start()
-    try:
-        yield receiver
-    finally:
-        receiver.httpd.shutdown()
-        receiver.httpd.server_close()
-        receiver.thread.join()

@@ -12,7 +12,7 @@ import pytest
 
 from replicate_ext.local import LocalReplicate, sign_webhook
 
-from .conftest import Received, Receiver
+from ..receiver import Received, Receiver
 from .helpers import wait_until
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 
-import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -21,15 +20,3 @@ settings.register_profile(
 )
 settings.register_profile("thorough", parent=settings.get_profile("props"), max_examples=3000)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "props"))
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(autouse=True)
-def _no_ambient_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The tests decide the token and base URL themselves; a developer's environment must not leak in.
-    for name in ("REPLICATE_API_TOKEN", "REPLICATE_BASE_URL", "REPLICATE_POLL_INTERVAL"):
-        monkeypatch.delenv(name, raising=False)

@@ -37,7 +37,7 @@ from replicate_ext import (
 from replicate_ext.local import LocalReplicate
 
 from ..e2e.models import MODELS
-from ..local.conftest import Receiver
+from ..receiver import Receiver
 
 MARK = "LEAKCHECK"  # in both tokens: any piece of either that shows up contains it
 TOKEN = f"r8_{MARK}_7c1f9a3e5b2d4068be11"
@@ -56,12 +56,8 @@ def server() -> Iterator[LocalReplicate]:
 
 @pytest.fixture(scope="module")
 def receiver() -> Iterator[Receiver]:
-    receiver = Receiver()
-    receiver.thread.start()
-    yield receiver
-    receiver.httpd.shutdown()
-    receiver.httpd.server_close()
-    receiver.thread.join()
+    with Receiver() as running:
+        yield running
 
 
 class Seen:
