@@ -84,10 +84,43 @@ def _iterate_to_file(chunks: Any, path: str) -> None:
             out.write(chunk)
 
 
-# -- replicate_ext -------------------------------------------------------------------------------------------------
+# -- the clients with replicate 1.x's API: replicate_ext (a drop-in for it) and replicate 1.0.7 ------------------
 
 
-class Ours(Adapter):
+class Classic(Adapter):
+    """The operations as replicate 1.x spells them; subclasses say which client and which `FileOutput`."""
+
+    def _file_output(self, c: Any, url: str) -> Any:
+        raise NotImplementedError
+
+    def get(self, c: Any, id: str) -> Any:
+        return c.predictions.get(id)
+
+    def run(self, c: Any, input: dict[str, Any]) -> Any:
+        return c.run(MODEL, input=input)
+
+    def create(self, c: Any, input: dict[str, Any]) -> Any:
+        return c.predictions.create(version=VERSION_ID, input=input)
+
+    def wait(self, c: Any, prediction: Any) -> None:
+        prediction.wait()
+
+    def wait_stream(self, c: Any, prediction: Any) -> None:
+        for _event in prediction.stream():
+            pass
+
+    def read_file(self, c: Any, url: str) -> bytes:
+        data: bytes = self._file_output(c, url).read()
+        return data
+
+    async def aget(self, c: Any, id: str) -> Any:
+        return await c.predictions.async_get(id)
+
+    async def arun(self, c: Any, input: dict[str, Any]) -> Any:
+        return await c.async_run(MODEL, input=input)
+
+
+class Ours(Classic):
     """replicate_ext, as its users call it."""
 
     name = "ours"
@@ -103,31 +136,10 @@ class Ours(Adapter):
     def close(self, c: Any) -> None:
         c.close()
 
-    def get(self, c: Any, id: str) -> Any:
-        return c.predictions.get(id)
-
-    def run(self, c: Any, input: dict[str, Any]) -> Any:
-        return c.run(MODEL, input=input)
-
-    def create(self, c: Any, input: dict[str, Any]) -> Any:
-        return c.predictions.create(version=VERSION_ID, input=input)
-
-    def wait(self, c: Any, prediction: Any) -> None:
-        prediction.wait()
-
-    def wait_stream(self, c: Any, prediction: Any) -> None:
-        # replicate_ext's wait() does not use the stream yet; stream() read to its done event is what it would cost.
-        for _event in prediction.stream():
-            pass
-
     def _file_output(self, c: Any, url: str) -> Any:
         from replicate_ext import FileOutput
 
         return FileOutput(url, c)
-
-    def read_file(self, c: Any, url: str) -> bytes:
-        data: bytes = self._file_output(c, url).read()
-        return data
 
     def save_file(self, c: Any, url: str, path: str) -> str:
         self._file_output(c, url).save(path)
@@ -138,12 +150,6 @@ class Ours(Adapter):
 
     async def aclose(self, c: Any) -> None:
         await c.aclose()
-
-    async def aget(self, c: Any, id: str) -> Any:
-        return await c.predictions.async_get(id)
-
-    async def arun(self, c: Any, input: dict[str, Any]) -> Any:
-        return await c.async_run(MODEL, input=input)
 
 
 class OursAiohttp(Ours):
@@ -160,37 +166,14 @@ class OursAiohttp(Ours):
         return self._client_class()(api_token=TOKEN, base_url=url, async_transport=transport)
 
 
-# -- replicate 1.0.7 -----------------------------------------------------------------------------------------------
-
-
-class V1(Adapter):
+class V1(Classic):
     name = "v1"
 
     def client(self, url: str) -> Any:
         return importlib.import_module("replicate").Client(api_token=TOKEN, base_url=url)
 
-    def get(self, c: Any, id: str) -> Any:
-        return c.predictions.get(id)
-
-    def run(self, c: Any, input: dict[str, Any]) -> Any:
-        return c.run(MODEL, input=input)
-
-    def create(self, c: Any, input: dict[str, Any]) -> Any:
-        return c.predictions.create(version=VERSION_ID, input=input)
-
-    def wait(self, c: Any, prediction: Any) -> None:
-        prediction.wait()
-
-    def wait_stream(self, c: Any, prediction: Any) -> None:
-        for _event in prediction.stream():
-            pass
-
     def _file_output(self, c: Any, url: str) -> Any:
         return importlib.import_module("replicate.helpers").FileOutput(url, c)
-
-    def read_file(self, c: Any, url: str) -> bytes:
-        data: bytes = self._file_output(c, url).read()
-        return data
 
     def save_file(self, c: Any, url: str, path: str) -> str:
         _iterate_to_file(self._file_output(c, url), path)
@@ -198,12 +181,6 @@ class V1(Adapter):
 
     async def aclient(self, url: str) -> Any:
         return self.client(url)
-
-    async def aget(self, c: Any, id: str) -> Any:
-        return await c.predictions.async_get(id)
-
-    async def arun(self, c: Any, input: dict[str, Any]) -> Any:
-        return await c.async_run(MODEL, input=input)
 
 
 # -- replicate 2.0.0b4 ---------------------------------------------------------------------------------------------
