@@ -44,9 +44,13 @@ if TYPE_CHECKING:
     from ._exceptions import APITimeoutError as APITimeoutError
     from ._exceptions import AuthenticationError as AuthenticationError
     from ._exceptions import BadRequestError as BadRequestError
+    from ._exceptions import BatchError as BatchError
+    from ._exceptions import BatchInUseError as BatchInUseError
+    from ._exceptions import BatchMismatchError as BatchMismatchError
     from ._exceptions import ConfigurationError as ConfigurationError
     from ._exceptions import ConflictError as ConflictError
     from ._exceptions import InvalidArgumentError as InvalidArgumentError
+    from ._exceptions import InvalidItemsError as InvalidItemsError
     from ._exceptions import InvalidReferenceError as InvalidReferenceError
     from ._exceptions import InvalidResponseError as InvalidResponseError
     from ._exceptions import InvalidSecretKeyError as InvalidSecretKeyError
@@ -124,7 +128,8 @@ _MODULES = {
     ],
     "._exceptions": [
         "APIConnectionError", "APITimeoutError", "AmbiguousCreateError", "AuthenticationError", "BadRequestError",
-        "ConfigurationError", "ConflictError", "InvalidArgumentError", "InvalidReferenceError",
+        "BatchError", "BatchInUseError", "BatchMismatchError", "ConfigurationError", "ConflictError",
+        "InvalidArgumentError", "InvalidItemsError", "InvalidReferenceError",
         "InvalidResponseError", "InvalidSecretKeyError", "InvalidSignatureError", "InvalidTimestampError",
         "MissingWebhookBodyError", "MissingWebhookHeaderError", "ModelError", "NotFoundError",
         "PermissionDeniedError", "PredictionCanceledError", "PredictionError", "PredictionTimeoutError",

@@ -24,6 +24,10 @@
     ├── ConfigurationError               the client is not usable as configured (also a ValueError)
     ├── InvalidArgumentError             a call's arguments are wrong (also a ValueError)
     │   └── InvalidReferenceError        a model/version reference cannot be parsed
+    ├── BatchError                       a batch run (`replicate_ext.batch`) cannot start or go on
+    │   ├── BatchMismatchError           its directory holds another batch (other inputs or model)
+    │   ├── BatchInUseError              another process is running a batch in its directory
+    │   └── InvalidItemsError            with `strict`, some inputs cannot run (`.problems`)
     └── WebhookValidationError           a webhook delivery is not authentic (also a ValueError)
         ├── MissingWebhookHeaderError    a webhook-id/-timestamp/-signature header is missing
         ├── MissingWebhookBodyError      there is no body to check
@@ -52,9 +56,13 @@ __all__ = [
     "AmbiguousCreateError",
     "AuthenticationError",
     "BadRequestError",
+    "BatchError",
+    "BatchInUseError",
+    "BatchMismatchError",
     "ConfigurationError",
     "ConflictError",
     "InvalidArgumentError",
+    "InvalidItemsError",
     "InvalidReferenceError",
     "InvalidResponseError",
     "InvalidSecretKeyError",
@@ -280,6 +288,30 @@ class InvalidArgumentError(ReplicateException, ValueError):
 
 class InvalidReferenceError(InvalidArgumentError):
     """A model or version reference is not in a form the API accepts."""
+
+
+class BatchError(ReplicateException):
+    """A batch run cannot start or go on; the message says why and what to do."""
+
+
+class BatchMismatchError(BatchError, ValueError):
+    """The batch directory holds the journal of another batch (made from other inputs, or for another model)."""
+
+
+class BatchInUseError(BatchError):
+    """Another process is running a batch in the same directory."""
+
+
+class InvalidItemsError(BatchError, ValueError):
+    """Some inputs of a batch cannot run, and it was asked to stop before starting (`strict=True`).
+
+    `problems` lists `(item id, line or None, what is wrong)` for the first of them; `count` is how many there are.
+    """
+
+    def __init__(self, message: str, problems: list[tuple[str, int | None, str]], count: int) -> None:
+        super().__init__(message)
+        self.problems = problems
+        self.count = count
 
 
 class WebhookValidationError(ReplicateException, ValueError):
