@@ -211,14 +211,15 @@ class Requester:
         attempt = 0
         while True:
             kind = self.gate.kind(call.idempotent)
-            pause = self.gate.reserve(kind)
+            # If a 429 changes the pace while this request waits for its turn, the turn is stale, and `recheck`
+            # takes a new one just before the request is written.
+            turn, pause = self.gate.take(kind)
             if pause > 0:
                 yield Sleep(pause)
-            epoch = self.gate.epoch(kind)
             request = self.build(call)
             sent_at = datetime.datetime.now(datetime.UTC)
             try:
-                response: httpx.Response = yield Send(request, functools.partial(self.gate.recheck, kind, epoch))
+                response: httpx.Response = yield Send(request, functools.partial(self.gate.recheck, turn))
             except httpx.HTTPError as exc:
                 decision = decide_after_error(policy, call.idempotent, attempt, exc)
                 if not decision.retry:
@@ -230,7 +231,7 @@ class Requester:
             if response.is_success:
                 return parse_response(call, response)
             body = problem_body(response)
-            self.gate.observe(response, body, policy.retry_after_max, self.gate.kind(call.idempotent))
+            self.gate.observe(response, body, policy.retry_after_max, kind, turn)
             decision = decide_after_status(policy, call.idempotent, attempt, response, body)
             if not decision.retry:
                 raise error_from_response(response, body, call.operation)

@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx
 
-__all__ = ["NO_RETRIES", "RateLimitGate", "RetryDecision", "RetryPolicy", "retry_after_seconds"]
+__all__ = ["NO_RETRIES", "RateLimitGate", "RetryDecision", "RetryPolicy", "Turn", "retry_after_seconds"]
 
 _RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
@@ -157,7 +157,9 @@ def _seconds_until_http_date(value: str) -> float | None:
 class _Lane:
     """Rate-limit state of one kind of request."""
 
-    __slots__ = ("epoch", "interval", "last_escalated", "last_limited", "last_relaxed", "next_slot", "resume_at")
+    __slots__ = (
+        "epoch", "interval", "last_escalated", "last_held", "last_limited", "last_relaxed", "next_slot", "resume_at"
+    )  # fmt: skip
 
     def __init__(self) -> None:
         self.resume_at = 0.0  # no request of this kind starts before this time
@@ -166,7 +168,18 @@ class _Lane:
         self.last_limited = -math.inf
         self.last_escalated = -math.inf
         self.last_relaxed = -math.inf
+        self.last_held = -math.inf  # when a request last had to wait for its start time
         self.epoch = 0  # counts the 429s that changed the pace: a start time taken earlier may be stale
+
+
+class Turn:
+    """A request's start time, taken from a `RateLimitGate`: its kind, and the pace (`epoch`) it was taken under."""
+
+    __slots__ = ("epoch", "kind")
+
+    def __init__(self, kind: str, epoch: int) -> None:
+        self.kind = kind
+        self.epoch = epoch
 
 
 class RateLimitGate:
@@ -177,12 +190,16 @@ class RateLimitGate:
 
     - a 429 pauses every request of its kind until the wait it asked for, and from then on paces them, one
       start every interval, where the interval is the wait the API gave for a single request (with a token
-      bucket, the time one token takes) plus a 10% margin; a 429 a second or more after the pace was last
-      widened widens it by half (up to `MAX_INTERVAL`);
+      bucket, the time one token takes) plus a 10% margin; a 429 for a request sent at the current pace
+      (its `Turn` says so) widens the pace by half (up to `MAX_INTERVAL`), while 429s for requests sent
+      before the pace last changed only make sure it is no faster than they asked (without a turn: a 429 a
+      second or more after the pace was last widened widens it);
     - requests that took their start time before a 429 changed the pace take a new one when they are about
       to be written to a connection (`recheck`), so a queue of waiting requests does not go out unpaced;
     - without 429s the pacing relaxes slowly (the interval shrinks by 3% a second, so the rate creeps up to
-      the limit and finds it again with a rare 429) and stops after `relax_after` quiet seconds;
+      the limit and finds it again with a rare 429) and stops after `relax_after` quiet seconds: seconds with
+      no 429 in which no request had to wait for its turn (a steady stream of requests that the pace holds
+      back would otherwise be let loose on the limit it has just found, and meet it with a burst of 429s);
     - `ratelimit-remaining: 0` with `ratelimit-reset: N` pauses requests of that kind for N seconds.
     """
 
@@ -202,30 +219,44 @@ class RateLimitGate:
     def epoch(self, kind: str = "other") -> int:
         return self._lanes[kind].epoch
 
-    def recheck(self, kind: str, epoch: int) -> float:
-        """For a request about to be sent that took its start time at `epoch`: the wait before it may go."""
-        if self._lanes[kind].epoch == epoch:
-            return 0.0
-        return self.reserve(kind)
+    def take(self, kind: str = "other") -> tuple[Turn, float]:
+        """Take a start time for a request of this kind: its `Turn`, and how many seconds to wait for it."""
+        with self._lock:
+            lane = self._lanes[kind]
+            return Turn(kind, lane.epoch), self._reserve(lane)
+
+    def recheck(self, turn: Turn) -> float:
+        """For a request about to be sent: the wait before it may go (0, unless a 429 changed the pace since
+        its start time was taken; then it takes a new one, at the current pace)."""
+        with self._lock:
+            lane = self._lanes[turn.kind]
+            if lane.epoch == turn.epoch:
+                return 0.0
+            turn.epoch = lane.epoch
+            return self._reserve(lane)
 
     def reserve(self, kind: str = "other") -> float:
         """Take a start time for a request of this kind; return how many seconds to wait for it (0: go now)."""
         with self._lock:
-            lane = self._lanes[kind]
-            now = self._clock()
-            if lane.interval:
-                if now - lane.last_limited > self._relax_after:
-                    lane.interval = 0.0
-                else:
-                    since = now - max(lane.last_limited, lane.last_relaxed)
-                    if since > 0.1:
-                        lane.interval *= 0.97**since
-                        lane.last_relaxed = now
-            start = max(now, lane.resume_at)
-            if lane.interval:
-                start = max(start, lane.next_slot)
-                lane.next_slot = start + lane.interval
-            return start - now
+            return self._reserve(self._lanes[kind])
+
+    def _reserve(self, lane: _Lane) -> float:
+        now = self._clock()
+        if lane.interval:
+            if now - max(lane.last_limited, lane.last_held) > self._relax_after:
+                lane.interval = 0.0
+            else:
+                since = now - max(lane.last_limited, lane.last_relaxed)
+                if since > 0.1:
+                    lane.interval *= 0.97**since
+                    lane.last_relaxed = now
+        start = max(now, lane.resume_at)
+        if lane.interval:
+            start = max(start, lane.next_slot)
+            lane.next_slot = start + lane.interval
+        if start > now:
+            lane.last_held = now
+        return start - now
 
     def delay(self, kind: str = "other") -> float:
         """Seconds a request of this kind would wait now, without taking a start time."""
@@ -244,9 +275,14 @@ class RateLimitGate:
             lane.resume_at = max(lane.resume_at, self._clock() + seconds)
 
     def observe(
-        self, response: httpx.Response, body: Mapping[str, Any] | None, cap: float, kind: str = "other"
+        self,
+        response: httpx.Response,
+        body: Mapping[str, Any] | None,
+        cap: float,
+        kind: str = "other",
+        turn: Turn | None = None,
     ) -> None:
-        """Learn from a response's rate-limit signals."""
+        """Learn from a response's rate-limit signals (`turn`: the start time the request was sent at)."""
         if response.status_code == 429:
             precise = _json_seconds((body or {}).get("retry_after"))
             if precise is not None:
@@ -259,8 +295,9 @@ class RateLimitGate:
                 lane = self._lanes[kind]
                 now = self._clock()
                 previous = lane.interval
-                if now - lane.last_escalated >= 1.0:
-                    # Still too fast a second after the last change; the many 429s of one burst count once.
+                if turn.epoch == lane.epoch if turn is not None else now - lane.last_escalated >= 1.0:
+                    # Too fast at the current pace. 429s of requests sent before it was set (a burst that went out
+                    # together) do not count again: the pace they met is already gone.
                     lane.interval = min(max(lane.interval * 1.5, one), self.MAX_INTERVAL)
                     lane.last_escalated = now
                 else:

@@ -66,6 +66,7 @@ RECORD_CHUNK = 500
 CLAIM_MAX = 64
 FOLLOW_ATTEMPTS = 8
 PROBLEMS_SHOWN = 20
+RAMP_WAKE = 0.05
 
 
 class _Stop(Exception):
@@ -96,7 +97,7 @@ class _Run:
         self.retry_failed = retry_failed
         self.cancel_on_exit = cancel_on_exit
         self.progress = progress
-        self.pacer = Pacer(rate)
+        self.pacer = Pacer(rate, concurrency, time.monotonic())
         self.gate = CreateGate()
         self.poll = poll_interval(concurrency, client.poll_interval)
         self.active = 0
@@ -228,15 +229,22 @@ class _Run:
     async def _create(self, claimed: Claimed) -> Any:
         """Send the item's create. Returns its prediction, None when it must be created again, or `_Done`."""
         journal, gate = self.journal, self.gate
-        while not gate.may_send(claimed.key) and not self.stopping:
-            await self.wait_change()
+        while not self.stopping and not (
+            gate.may_send(claimed.key) and gate.sending < self.pacer.window(time.monotonic())
+        ):
+            if gate.sending >= self.pacer.window(time.monotonic()) and gate.may_send(claimed.key):
+                with anyio.move_on_after(RAMP_WAKE):
+                    await self.wait_change()
+            else:
+                await self.wait_change()
+        gate.sent(claimed.key)
         pause = self.pacer.reserve(time.monotonic())
         if pause > 0:
             await anyio.sleep(pause)
         if self.stopping:
+            gate.answered(claimed.key)
             journal.release(claimed.seq)
             return _DONE
-        gate.sent(claimed.key)
         sent_at = time.time()
         try:
             named = self.target.create_arguments()

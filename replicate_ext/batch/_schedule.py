@@ -149,12 +149,28 @@ def poll_interval(concurrency: int, floor: float) -> float:
     return max(floor, concurrency / READS_PER_SECOND)
 
 
-class Pacer:
-    """Starts at most `rate` creates a second, evenly spaced (a cap under the API's own limit)."""
+RAMP_SECONDS = 0.1
+"""A run starts with one create in flight and allows one more every `RAMP_SECONDS` (up to its concurrency)."""
 
-    def __init__(self, rate: float | None) -> None:
+
+class Pacer:
+    """When creates may start: at most `rate` a second, evenly spaced (a cap under the API's own limit), and
+    at first few at a time.
+
+    The ramp matters when the API limits the rate: the first 429 tells the client how fast it may go (and from
+    then on it paces every create), but every create already sent by then is refused too. Starting with one
+    create in flight, then one more every `RAMP_SECONDS`, the first 429 finds only a few in flight.
+    """
+
+    def __init__(self, rate: float | None, concurrency: int, started: float) -> None:
         self.rate = rate
+        self.concurrency = concurrency
+        self.started = started
         self._next = -math.inf
+
+    def window(self, now: float) -> int:
+        """How many creates may be in flight at `now`."""
+        return min(self.concurrency, 1 + int(max(0.0, now - self.started) / RAMP_SECONDS))
 
     def reserve(self, now: float) -> float:
         """Take the next start time; return how long to wait for it (0: go now)."""
@@ -185,14 +201,18 @@ class CreateGate:
     in_flight: Counter[str] = field(default_factory=Counter)
     lost: dict[str, list[Lost]] = field(default_factory=dict)
     searching: set[str] = field(default_factory=set)
+    sending: int = 0
+    """Creates in flight, all keys together."""
 
     def may_send(self, key: str) -> bool:
         return key not in self.lost and key not in self.searching
 
     def sent(self, key: str) -> None:
         self.in_flight[key] += 1
+        self.sending += 1
 
     def answered(self, key: str) -> None:
+        self.sending -= 1
         self.in_flight[key] -= 1
         if not self.in_flight[key]:
             del self.in_flight[key]

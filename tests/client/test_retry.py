@@ -109,8 +109,45 @@ def test_the_gate_relaxes_when_the_limits_stop() -> None:
     now[0] += 5.0
     first = gate.reserve("create")
     assert gate.reserve("create") - first == pytest.approx(0.11 * 0.97**5)  # the rate creeps up
-    now[0] += 10.0
-    assert gate.reserve("create") == 0 and gate.reserve("create") == 0  # and after 10 quiet seconds, no pace
+    now[0] += 10.5
+    # After 10 quiet seconds (no 429, and nobody held back by the pace since the last reservation), no pace.
+    assert gate.reserve("create") == 0 and gate.reserve("create") == 0
+
+
+def test_the_gate_keeps_pacing_a_steady_stream_it_holds_back() -> None:
+    now = [0.0]
+    gate = RateLimitGate(clock=lambda: now[0], relax_after=10.0)
+    gate.observe(response(429), {"retry_after": 0.1}, cap=60, kind="create")
+    waits = []
+    for _ in range(30):  # 30 s of requests queued faster than the pace allows, and no 429
+        now[0] += 1.0
+        waits.append(gate.reserve("create") + gate.reserve("create"))
+    # Still paced (the rate creeping up 3% a second), not let loose after 10 s.
+    assert all(wait > 0 for wait in waits)
+    assert waits[-1] == pytest.approx(0.11 * 0.97**30, rel=0.05)
+
+
+def test_a_request_that_slept_through_a_change_of_pace_takes_a_new_start_time() -> None:
+    from replicate_ext._http import Call, Requester, Send, Sleep
+
+    now = [100.0]
+    requester = Requester(
+        base_url=lambda: httpx.URL("https://api.example/v1/"),
+        token=lambda: "r8_x",
+        headers={},
+        timeout=httpx.Timeout(5.0),
+        retry=POLICY,
+    )
+    requester.gate = RateLimitGate(clock=lambda: now[0])
+    requester.gate.observe(response(429), {"retry_after": 0.1}, cap=60, kind="create")
+    call = Call("predictions.create", {"method": "post", "url": "/predictions", "json": {}}, lambda r: r, False)
+    flow = requester.call(call)
+    assert isinstance(next(flow), Sleep)  # waits for its turn at the pace the first 429 set
+    now[0] += 1.0
+    requester.gate.observe(response(429), {"retry_after": 0.1}, cap=60, kind="create")  # meanwhile: slower
+    step = flow.send(None)
+    assert isinstance(step, Send) and step.recheck is not None
+    assert step.recheck() > 0  # its start time is stale: it waits for a new one before it is written
 
 
 def test_the_gate_honours_an_exhausted_budget() -> None:
