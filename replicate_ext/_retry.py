@@ -173,13 +173,15 @@ class _Lane:
 
 
 class Turn:
-    """A request's start time, taken from a `RateLimitGate`: its kind, and the pace (`epoch`) it was taken under."""
+    """A request's start time, taken from a `RateLimitGate`: its kind, and the pace it was taken at (`epoch`
+    counts the 429s that changed the lane's pace; `interval` is the pace's interval, 0 when unpaced)."""
 
-    __slots__ = ("epoch", "kind")
+    __slots__ = ("epoch", "interval", "kind")
 
-    def __init__(self, kind: str, epoch: int) -> None:
+    def __init__(self, kind: str, epoch: int, interval: float = 0.0) -> None:
         self.kind = kind
         self.epoch = epoch
+        self.interval = interval
 
 
 class RateLimitGate:
@@ -190,9 +192,9 @@ class RateLimitGate:
 
     - a 429 pauses every request of its kind until the wait it asked for, and from then on paces them, one
       start every interval, where the interval is the wait the API gave for a single request (with a token
-      bucket, the time one token takes) plus a 10% margin; a 429 for a request sent at the current pace
-      (its `Turn` says so) widens the pace by half (up to `MAX_INTERVAL`), while 429s for requests sent
-      before the pace last changed only make sure it is no faster than they asked (without a turn: a 429 a
+      bucket, the time one token takes) plus a 10% margin; a 429 for a request sent at a pace no faster than
+      the current one (its `Turn` says) widens the pace by half (up to `MAX_INTERVAL`), while 429s for
+      requests sent at a faster pace only make sure it is no faster than they asked (without a turn: a 429 a
       second or more after the pace was last widened widens it);
     - requests that took their start time before a 429 changed the pace take a new one when they are about
       to be written to a connection (`recheck`), so a queue of waiting requests does not go out unpaced;
@@ -223,7 +225,8 @@ class RateLimitGate:
         """Take a start time for a request of this kind: its `Turn`, and how many seconds to wait for it."""
         with self._lock:
             lane = self._lanes[kind]
-            return Turn(kind, lane.epoch), self._reserve(lane)
+            wait = self._reserve(lane)
+            return Turn(kind, lane.epoch, lane.interval), wait
 
     def recheck(self, turn: Turn) -> float:
         """For a request about to be sent: the wait before it may go (0, unless a 429 changed the pace since
@@ -232,8 +235,9 @@ class RateLimitGate:
             lane = self._lanes[turn.kind]
             if lane.epoch == turn.epoch:
                 return 0.0
-            turn.epoch = lane.epoch
-            return self._reserve(lane)
+            wait = self._reserve(lane)
+            turn.epoch, turn.interval = lane.epoch, lane.interval
+            return wait
 
     def reserve(self, kind: str = "other") -> float:
         """Take a start time for a request of this kind; return how many seconds to wait for it (0: go now)."""
@@ -295,9 +299,9 @@ class RateLimitGate:
                 lane = self._lanes[kind]
                 now = self._clock()
                 previous = lane.interval
-                if turn.epoch == lane.epoch if turn is not None else now - lane.last_escalated >= 1.0:
-                    # Too fast at the current pace. 429s of requests sent before it was set (a burst that went out
-                    # together) do not count again: the pace they met is already gone.
+                if turn.interval >= lane.interval if turn is not None else now - lane.last_escalated >= 1.0:
+                    # Refused at a pace no faster than the current one: too fast. 429s of requests sent at a faster
+                    # pace (a burst that went out together) do not count again: that pace is already gone.
                     lane.interval = min(max(lane.interval * 1.5, one), self.MAX_INTERVAL)
                     lane.last_escalated = now
                 else:
