@@ -150,6 +150,25 @@ def test_a_request_that_slept_through_a_change_of_pace_takes_a_new_start_time() 
     assert step.recheck() > 0  # its start time is stale: it waits for a new one before it is written
 
 
+def test_only_a_429_at_the_current_pace_widens_it() -> None:
+    now = [100.0]
+    gate = RateLimitGate(clock=lambda: now[0])
+
+    def pace() -> float:
+        first = gate.reserve("create")
+        return gate.reserve("create") - first
+
+    burst = [gate.take("create")[0] for _ in range(3)]  # sent together, unpaced
+    gate.observe(response(429), {"retry_after": 0.05}, cap=60, kind="create", turn=burst[0])
+    assert pace() == pytest.approx(0.055)
+    for turn in burst[1:]:  # the rest of the burst met a pace that is gone: no wider
+        gate.observe(response(429), {"retry_after": 0.05}, cap=60, kind="create", turn=turn)
+    assert pace() == pytest.approx(0.055)
+    paced, _ = gate.take("create")
+    gate.observe(response(429), {"retry_after": 0.05}, cap=60, kind="create", turn=paced)
+    assert pace() == pytest.approx(0.0825)  # refused at the current pace: wider at once, not a second later
+
+
 def test_the_gate_honours_an_exhausted_budget() -> None:
     now = [100.0]
     gate = RateLimitGate(clock=lambda: now[0])
