@@ -404,9 +404,14 @@ class Client:
                 http.close()
         self._pools.sync_http = self._pools.sync_download = None
 
-    async def aclose(self) -> None:
-        """Close the client's sync connections and the async ones of the running event loop."""
-        self.close()
+    async def aclose(self, *, sync: bool = True) -> None:
+        """Close the client's sync connections and the async ones of the running event loop.
+
+        `sync=False` closes only the running loop's connections, leaving the sync ones to other threads: for code
+        that runs an event loop of its own for a while on a client it was given (as `batch.run` does).
+        """
+        if sync:
+            self.close()
         loop = _running_loop() or self._pools.no_loop
         for pools in (self._pools.async_https, self._pools.async_downloads):
             http = pools.pop(loop, None)

@@ -109,7 +109,7 @@ class Journal:
         """
         directory.mkdir(parents=True, exist_ok=True)
         path = directory / JOURNAL_NAME
-        db = sqlite3.connect(path, timeout=1.0, isolation_level=None, check_same_thread=False)
+        db = sqlite3.connect(path, timeout=0.1, isolation_level=None, check_same_thread=False)
         try:
             # Exclusive locking before WAL: no shared-memory file, and the lock is held until the connection closes.
             db.execute("PRAGMA locking_mode=EXCLUSIVE")

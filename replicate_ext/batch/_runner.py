@@ -30,9 +30,9 @@ from .._exceptions import (
 )
 from ._inputs import Coerce, Fingerprint, Item, Validate, describe_source, read_items
 from ._journal import TERMINAL, Claimed, Journal
+from . import _schedule
 from ._schedule import (
     DEFAULT_CONCURRENCY,
-    SETTLE_SECONDS,
     CreateGate,
     Lost,
     Pacer,
@@ -382,7 +382,7 @@ class _Run:
                 if not keys:
                     break
                 latest = max(item.sent_at for key in keys for item in self.gate.lost[key])
-                settle = latest + SETTLE_SECONDS - time.time()
+                settle = latest + _schedule.SETTLE_SECONDS - time.time()
                 if settle > 0:
                     await anyio.sleep(settle)
                     continue
@@ -579,6 +579,30 @@ async def async_run(
     handle_signals: bool = True,
 ) -> Summary:
     """Like `run`, for async code (asyncio or trio)."""
+    return await _run_batch(
+        ref, inputs, out_dir, deployment=deployment, client=client, concurrency=concurrency, rate=rate,
+        retry_failed=retry_failed, cancel_on_exit=cancel_on_exit, strict=strict, format=format, progress=progress,
+        handle_signals=handle_signals, own_loop=False,
+    )  # fmt: skip
+
+
+async def _run_batch(
+    ref: Any,
+    inputs: str | os.PathLike[str] | Iterable[Any],
+    out_dir: str | os.PathLike[str],
+    *,
+    deployment: str | None,
+    client: Client | None,
+    concurrency: int,
+    rate: str | float | None,
+    retry_failed: int,
+    cancel_on_exit: bool,
+    strict: bool,
+    format: str | None,
+    progress: Callable[[Progress], None] | None,
+    handle_signals: bool,
+    own_loop: bool,
+) -> Summary:
     target = Target.parse(ref, deployment)
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
         raise ValueError(f"concurrency must be a whole number of predictions, 1 or more; got {concurrency!r}.")
@@ -619,9 +643,11 @@ async def async_run(
     finally:
         if journal is not None:
             journal.close()
-        if own_client:
+        if own_client or own_loop:
             with anyio.CancelScope(shield=True):
-                await client.aclose()
+                # A client that was given keeps its sync connections; those of the loop `run` made would be left
+                # behind when it ends.
+                await client.aclose(sync=own_client)
 
 
 async def _on_signals(batch: _Run, scope: anyio.CancelScope) -> None:
@@ -695,8 +721,8 @@ def run(
         ReplicateError: The API refused every create (bad token, unknown model); nothing more is created.
     """
     call = functools.partial(
-        async_run, ref, inputs, out_dir, deployment=deployment, client=client, concurrency=concurrency, rate=rate,
+        _run_batch, ref, inputs, out_dir, deployment=deployment, client=client, concurrency=concurrency, rate=rate,
         retry_failed=retry_failed, cancel_on_exit=cancel_on_exit, strict=strict, format=format, progress=progress,
-        handle_signals=handle_signals,
+        handle_signals=handle_signals, own_loop=True,
     )  # fmt: skip
     return anyio.run(call)
