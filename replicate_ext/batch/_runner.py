@@ -28,9 +28,9 @@ from .._exceptions import (
     ServerError,
     UnprocessableEntityError,
 )
+from . import _schedule
 from ._inputs import Coerce, Fingerprint, Item, Validate, describe_source, read_items
 from ._journal import TERMINAL, Claimed, Journal
-from . import _schedule
 from ._schedule import (
     DEFAULT_CONCURRENCY,
     CreateGate,
@@ -57,8 +57,11 @@ __all__ = ["async_run", "run"]
 
 logger = logging.getLogger("replicate_ext.batch")
 
-HOLD_SECONDS = 60
-"""How long a create asks the API to hold its answer for the prediction to finish (`Prefer: wait`)."""
+HOLD_SECONDS = 2
+"""How long a create asks the API to hold its answer for the prediction to finish (`Prefer: wait`).
+
+A prediction that finishes within it costs one request. A longer hold would save polls of slower models, but the
+prediction's id is known (and journaled, and cancelable) only when the create answers."""
 RESULTS_EVERY = 60.0
 """Seconds between rewrites of `results.jsonl` while a batch runs (it is also written when the run ends)."""
 PROGRESS_EVERY = 0.2
@@ -292,9 +295,17 @@ class _Run:
         return prediction
 
     async def _recovered(self, seq: int) -> Prediction | None:
-        """Wait for the recovery task to say which prediction the item's lost create made (None: none)."""
+        """Wait for the recovery task to say which prediction the item's lost create made (None: none).
+
+        Meanwhile the item does not count against the concurrency: other items are created.
+        """
         waiter = self.waiting[seq] = _Waiter()
-        await waiter.event.wait()
+        self.active -= 1
+        self.changed()
+        try:
+            await waiter.event.wait()
+        finally:
+            self.active += 1
         self.waiting.pop(seq, None)
         if waiter.stopped and waiter.prediction is None:
             raise _Stop
