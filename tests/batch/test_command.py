@@ -145,7 +145,7 @@ def test_ctrl_c_with_cancel_on_exit_cancels_the_running(server: LocalReplicate, 
     again = subprocess.run(args, env=env, capture_output=True, text=True, timeout=60)
     assert again.returncode == 0, again.stderr
     with replicate_ext.Client(api_token=server.token, base_url=server.url) as client:
-        mine = [p for p in client.predictions.list().results if p.model == "test/slow" and p.input["n"] >= 3000]
+        mine = [p for p in client.predictions.list().results if p.model == "test/slow" and (p.input or {})["n"] >= 3000]
     assert sorted(p.status for p in mine) == ["canceled"] * 3 + ["succeeded"] * 3
     assert [line["output"] for line in results(out)] == [3000, 3001, 3002]
 
