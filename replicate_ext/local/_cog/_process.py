@@ -37,6 +37,8 @@ _PREDICTION_FAILED = re.compile(r"^(?:Prediction failed: )+")
 _POLL = 0.05
 _STOP_GRACE = 5.0
 _RAW_GRACE = 1.0  # after a worker's first line of non-JSON output, how long a STARTING coglet may stay so
+_QUIET = 0.3
+_QUIET_MAX = 2.0
 
 
 def clean_error(error: str | None) -> str | None:
@@ -53,10 +55,24 @@ def _setup_error(logs: str) -> str:
 
 
 def make_python_shim(folder: Path) -> Path:
-    """A folder with a `python` that runs this interpreter, to put first on the worker's `PATH`."""
+    """A folder with a `python` that runs this interpreter, to put first on the worker's `PATH`.
+
+    The worker itself (`python -c "...coglet.server._run_worker()"`) runs through `_worker.py`, which keeps
+    the output of a failing `setup()`; any other use of `python` runs this interpreter as asked.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     shim = folder / "python"
-    shim.write_text(f'#!/bin/sh\nexec {shlex.quote(sys.executable)} "$@"\n', encoding="utf-8")
+    python = shlex.quote(sys.executable)
+    worker = shlex.quote(str(Path(__file__).with_name("_worker.py")))
+    run_worker = shlex.quote("import runpy, sys; runpy.run_path(sys.argv[1], run_name='__main__')")
+    shim.write_text(
+        "#!/bin/sh\n"
+        'case "$1 $2" in\n'
+        f"  '-c '*_run_worker*) exec {python} -c {run_worker} {worker} ;;\n"
+        "esac\n"
+        f'exec {python} "$@"\n',
+        encoding="utf-8",
+    )
     shim.chmod(0o755)
     return folder
 
@@ -113,6 +129,7 @@ class CogServer:
         self._raw: collections.deque[str] = collections.deque(maxlen=20)  # worker output that is not JSON
         self._raw_since: float | None = None
         self._tail: collections.deque[str] = collections.deque(maxlen=20)  # coglet's last messages
+        self._last_line = 0.0  # when coglet last wrote a line (the loop's clock)
 
     @property
     def alive(self) -> bool:
@@ -170,6 +187,7 @@ class CogServer:
         assert process.stdout is not None
         async for raw in process.stdout:
             line = raw.decode("utf-8", "replace").rstrip("\n")
+            self._last_line = asyncio.get_running_loop().time()
             try:
                 record = json.loads(line)
             except ValueError:
@@ -190,6 +208,13 @@ class CogServer:
             if match and self._port is not None and not self._port.done():
                 self._port.set_result(match["port"])
         await process.wait()
+
+    async def _quiet(self) -> None:
+        """Wait until coglet has logged nothing for a moment (at most `_QUIET_MAX` seconds)."""
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + _QUIET_MAX
+        while loop.time() < give_up and loop.time() - self._last_line < _QUIET:
+            await asyncio.sleep(_POLL)
 
     def _last_words(self) -> str:
         lines = [line.strip() for line in self._raw if line.strip()]
@@ -221,6 +246,7 @@ class CogServer:
             if status == "SETUP_FAILED":
                 setup = health.get("setup") or {}
                 self.error = f"setup() failed: {_setup_error(str(setup.get('logs') or 'no details'))}"
+                await self._quiet()  # coglet may log what setup() printed after it reports the failure
                 return
             if status in ("DEFUNCT", "UNHEALTHY"):
                 self.error = f"Cog's runtime reports {status}: {self._last_words()}"

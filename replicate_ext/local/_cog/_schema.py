@@ -170,7 +170,10 @@ def _mode_document(signature: Signature, *, train: bool, streaming: bool, versio
     collection, noun = ("trainings", "training") if train else ("predictions", "prediction")
     input_schema, enums = _input_schema(signature, input_key)
     input_ref = {"$ref": f"#/components/schemas/{input_key}"}
-    schemas: dict[str, Any] = {input_key: input_schema, output_key: signature.output.json_type()}
+    output = signature.output.json_type()
+    if output == {"title": "Output"}:  # `-> Any`: cog build writes an opaque JSON object
+        output["type"] = "object"
+    schemas: dict[str, Any] = {input_key: input_schema, output_key: output}
     schemas.update(enums)
     schemas[f"{prefix}Request"] = {
         "title": f"{prefix}Request",
