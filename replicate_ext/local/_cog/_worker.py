@@ -61,9 +61,9 @@ def main() -> None:
 
     @functools.wraps(load)
     def load_predictor_from_ref(ref: str) -> Any:
-        predictor = load(ref)
+        predictor: Any = load(ref)
         setup = getattr(predictor, "setup", None)
-        if callable(setup) and not inspect.isclass(predictor):
+        if callable(setup) and not inspect.isfunction(predictor):
             try:
                 predictor.setup = _patient(setup)
             except (AttributeError, TypeError):  # a predictor that refuses new attributes keeps its own
