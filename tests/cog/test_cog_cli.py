@@ -1,0 +1,90 @@
+"""`replicate-ext serve` with Cog models, run as a real process: the example model, and models it refuses."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import replicate_ext
+from replicate_ext import PredictionCanceledError
+
+from ..local.helpers import serve
+from .support import EXAMPLE, MODELS, requires_cog
+
+pytestmark = requires_cog
+
+SCRIPT = (str(Path(sys.executable).parent / "replicate-ext"),)
+
+
+def test_serve_the_example_and_run_stream_and_cancel_it() -> None:
+    with serve("serve", "--port", "0", "--min-cancel-after", "0.2", "--models", f"me/hello={EXAMPLE}",
+               command=SCRIPT) as (process, lines):  # fmt: skip
+        assert lines[0].startswith("listening on http://127.0.0.1:")
+        url, token = lines[0].removeprefix("listening on "), lines[1].removeprefix("token: ").split()[0]
+        with replicate_ext.Client(api_token=token, base_url=url) as client:
+            output = client.run("me/hello", input={"name": "Ada", "times": 2, "delay": 0})
+            assert "".join(output) == "Hello, Ada! Hello, Ada! "
+            streamed = [str(event) for event in client.stream("me/hello", input={"times": 3, "delay": 0})]
+            assert "".join(streamed) == "Hello, world! " * 3
+            with pytest.raises(PredictionCanceledError):
+                client.run("me/hello", input={"times": 50, "delay": 0.2}, cancel_after=0.5)
+            prediction = client.predictions.create(model="me/hello", input={"times": 50, "delay": 0.2})
+            while not prediction.output:
+                time.sleep(0.05)
+                prediction.reload()
+            prediction.cancel()
+            prediction.wait()
+            assert prediction.status == "canceled" and 1 <= len(prediction.output) < 50
+            assert prediction.logs is not None and prediction.logs.startswith("greeting 1 of 50")
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+
+
+def test_a_failed_setup_is_reported_when_the_server_starts() -> None:
+    with serve("--port", "0", "--models", f"me/broken={MODELS / 'broken'}", "--models", "demo") as (process, lines):
+        assert lines[0].startswith("listening on")
+        assert process.stderr is not None
+        assert process.stderr.readline() == (
+            "replicate-ext: me/broken: setup() failed: RuntimeError: weights missing; its predictions will fail, "
+            "with the setup's logs.\n"
+        )
+
+
+def _refused(*args: str, cwd: Path, python: tuple[str, ...] = (sys.executable, "-m", "replicate_ext.local")) -> str:
+    result = subprocess.run(
+        [*python, "serve", "--port", "0", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+        env={**os.environ},
+    )
+    assert result.returncode == 2, result
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr
+    return result.stderr.strip()
+
+
+def test_cog_models_that_cannot_be_served_are_refused_with_one_line(tmp_path: Path) -> None:
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "cog.yaml").write_text("build:\n  python_version: '3.11'\n")
+    (folder / "predict.py").write_text("from cog import BaseRunner\nimport torchy\n")
+    assert _refused("--models", "me/x=model", cwd=tmp_path) == (
+        'replicate-ext: model/cog.yaml has no `predict:` entry: add `predict: "predict.py:Predictor"`, the file '
+        "and class that run predictions."
+    )
+    assert "model/predict.py:2: importing it failed: there is no module named 'torchy'" in _refused(
+        "--models", "me/x=model/predict.py:Runner", cwd=tmp_path
+    )
+    without_cog = (sys.executable, "-c", "import sys; sys.modules['cog'] = None; "
+                   "from replicate_ext.local._cli import main; sys.exit(main())")  # fmt: skip
+    assert _refused("--models", "me/x=model/predict.py:Runner", cwd=tmp_path, python=without_cog) == (
+        "replicate-ext: model/predict.py:Runner is a Cog model, and serving it needs Cog: "
+        "pip install 'replicate-ext[cog]'"
+    )
