@@ -6,11 +6,15 @@ child process, so that `replicate-ext serve` reports a broken model the same way
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 import traceback
 from pathlib import Path
+from types import ModuleType
 
-__all__ = ["describe_import_error", "one_line"]
+from ._errors import PredictorDefinitionError
+
+__all__ = ["describe_import_error", "import_file", "one_line"]
 
 
 def one_line(text: object) -> str:
@@ -45,3 +49,22 @@ def describe_import_error(exc: BaseException, file: Path, shown: str) -> str:
             f"provides it into the server's Python ({sys.executable} -m pip install ...), or fix the import."
         )
     return f"{where}: importing it raised {type(exc).__name__}: {one_line(exc)}. Fix the module so that it imports."
+
+
+def import_file(path: Path, name: str, shown: str) -> ModuleType:
+    """Import the module at `path` as `name` (kept in `sys.modules`); a failure is a one-line
+    `PredictorDefinitionError` (see `describe_import_error`), and leaves no half-imported module behind."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise PredictorDefinitionError(f"{shown}: cannot be imported as a Python module; name a .py file.")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        del sys.modules[name]
+        raise PredictorDefinitionError(describe_import_error(exc, path, shown)) from None
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-import importlib.util
 import inspect
 import re
 import sys
@@ -14,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ._errors import InputValidationError, PredictorDefinitionError
-from ._imports import describe_import_error, one_line
+from ._imports import import_file, one_line
 from ._runtime import JobKind, ModelSpec
 from ._schema import Signature, analyse, openapi_document, validate_input
 from ._types import BasePredictor
@@ -113,24 +112,11 @@ def load_predictor(target: Any) -> PredictorSpec:
 
 
 def _import_module_from_file(path: Path) -> Any:
-    """Import a user's module by its path; an import that fails is a one-line `PredictorDefinitionError`."""
+    """Import a user's module by its path (once); a failure is a one-line `PredictorDefinitionError`."""
     name = f"replicate_ext_local_user_{hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]}"
     if name in sys.modules:
         return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise PredictorDefinitionError(f"{path}: cannot be imported as a Python module; name a .py file.")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    try:
-        spec.loader.exec_module(module)
-    except Exception as exc:
-        del sys.modules[name]
-        raise PredictorDefinitionError(describe_import_error(exc, path, str(path))) from None
-    except BaseException:
-        del sys.modules[name]
-        raise
-    return module
+    return import_file(path, name, str(path))
 
 
 def _defined_here(module: Any) -> list[str]:

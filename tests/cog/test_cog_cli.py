@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -14,7 +12,7 @@ import pytest
 import replicate_ext
 from replicate_ext import PredictionCanceledError
 
-from ..local.helpers import serve
+from ..local.helpers import refused, serve
 from .support import EXAMPLE, MODELS, requires_cog
 
 pytestmark = requires_cog
@@ -56,35 +54,21 @@ def test_a_failed_setup_is_reported_when_the_server_starts() -> None:
         )
 
 
-def _refused(*args: str, cwd: Path, python: tuple[str, ...] = (sys.executable, "-m", "replicate_ext.local")) -> str:
-    result = subprocess.run(
-        [*python, "serve", "--port", "0", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=cwd,
-        env={**os.environ},
-    )
-    assert result.returncode == 2, result
-    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr
-    return result.stderr.strip()
-
-
 def test_cog_models_that_cannot_be_served_are_refused_with_one_line(tmp_path: Path) -> None:
     folder = tmp_path / "model"
     folder.mkdir()
     (folder / "cog.yaml").write_text("build:\n  python_version: '3.11'\n")
     (folder / "predict.py").write_text("from cog import BaseRunner\nimport torchy\n")
-    assert _refused("--models", "me/x=model", cwd=tmp_path) == (
+    assert refused("--models", "me/x=model", cwd=tmp_path) == (
         'replicate-ext: model/cog.yaml has no `predict:` entry: add `predict: "predict.py:Predictor"`, the file '
         "and class that run predictions."
     )
-    assert "model/predict.py:2: importing it failed: there is no module named 'torchy'" in _refused(
+    assert "model/predict.py:2: importing it failed: there is no module named 'torchy'" in refused(
         "--models", "me/x=model/predict.py:Runner", cwd=tmp_path
     )
     without_cog = (sys.executable, "-c", "import sys; sys.modules['cog'] = None; "
-                   "from replicate_ext.local._cli import main; sys.exit(main())")  # fmt: skip
-    assert _refused("--models", "me/x=model/predict.py:Runner", cwd=tmp_path, python=without_cog) == (
+                   "from replicate_ext.local._cli import main; sys.exit(main())", "serve")  # fmt: skip
+    assert refused("--models", "me/x=model/predict.py:Runner", cwd=tmp_path, command=without_cog) == (
         "replicate-ext: model/predict.py:Runner is a Cog model, and serving it needs Cog: "
         "pip install 'replicate-ext[cog]'"
     )

@@ -110,6 +110,17 @@ def test_a_module_that_imports_cog_is_served_by_cog_in_the_file_form() -> None:
     assert cog_model(str(MODELS.parent / "support.py") + ":requires_cog") is None  # no cog import: not Cog's
 
 
+@requires_cog
+def test_a_predictor_marked_cog_streaming_is_marked_so_in_its_schema(tmp_path: Path) -> None:
+    folder = _model(tmp_path, "import cog\n\n\nclass Runner(cog.BaseRunner):\n    @cog.streaming\n"
+                    "    def run(self, n: int) -> cog.ConcatenateIterator[str]:\n        yield str(n)\n")  # fmt: skip
+    _, spec = _load(folder)
+    assert spec.schema["paths"]["/predictions"]["post"]["x-cog-streaming"] is True
+    _, plain = _load(MODELS / "stream")
+    assert "x-cog-streaming" not in plain.schema["paths"]["/predictions"]["post"]
+    assert plain.worker_schema()["paths"]["/predictions"]["post"]["x-cog-streaming"] is True  # for coglet's events
+
+
 def _model(tmp_path: Path, source: str, cog_yaml: str = 'predict: "predict.py:Runner"\n') -> Path:
     folder = tmp_path / "model"
     folder.mkdir()

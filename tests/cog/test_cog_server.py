@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import base64
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 
@@ -18,9 +19,9 @@ import replicate_ext
 from replicate_ext import FileOutput, ModelError
 from replicate_ext.local import LocalReplicate
 
-from ..local.conftest import TEST_DEFAULTS, validating_client
+from ..local.conftest import TEST_DEFAULTS, validate_response
 from ..local.helpers import create, parse_sse, wait_for_status, wait_until
-from .support import MODELS, requires_cog, validating_replicate_client
+from .support import MODELS, requires_cog
 
 pytestmark = requires_cog
 
@@ -31,24 +32,6 @@ SERVED = {name: str(MODELS / name) for name in ("text", "stream", "files", "para
 def server() -> Iterator[LocalReplicate]:
     with LocalReplicate({f"cog/{name}": path for name, path in SERVED.items()}, **TEST_DEFAULTS) as running:
         yield running
-
-
-@pytest.fixture
-def api(server: LocalReplicate) -> Iterator[httpx.Client]:
-    with validating_client(server, token=server.token) as client:
-        yield client
-
-
-@pytest.fixture
-def client(server: LocalReplicate) -> Iterator[replicate_ext.Client]:
-    with validating_replicate_client(server) as client:
-        yield client
-
-
-@pytest.fixture
-async def aclient(server: LocalReplicate) -> AsyncIterator[replicate_ext.Client]:
-    async with validating_replicate_client(server) as client:
-        yield client
 
 
 def test_a_failed_setup_is_reported_at_startup_and_its_predictions_fail_with_its_logs(
@@ -176,6 +159,34 @@ def test_an_iterator_streams_its_items_as_output_events(client: replicate_ext.Cl
 async def test_an_iterator_streams_async(aclient: replicate_ext.Client) -> None:
     events = [event async for event in aclient.async_stream("cog/stream", input={"words": "a b c d"})]
     assert "".join(str(event) for event in events) == "a b c d "
+
+
+@pytest.mark.anyio
+async def test_raw_http_async_create_wait_stream_and_cancel(server: LocalReplicate) -> None:
+    async def check(response: httpx.Response) -> None:
+        if str(response.request.url).startswith(server.url + "/v1/"):
+            await response.aread()
+            validate_response(response)
+
+    headers = {"Authorization": f"Bearer {server.token}"}
+    async with httpx.AsyncClient(base_url=server.url + "/v1", headers=headers, timeout=30,
+                                 event_hooks={"response": [check]}) as http:  # fmt: skip
+        done = await http.post(
+            "/models/cog/text/predictions", json={"input": {"text": "a"}}, headers={"Prefer": "wait"}
+        )
+        assert done.status_code == 201 and done.json()["output"] == "a"
+        created = (await http.post("/models/cog/stream/predictions", json={"input": {"words": "x y"}})).json()
+        async with http.stream("GET", created["urls"]["stream"], headers={"Accept": "text/event-stream"}) as events:
+            text = "".join([chunk async for chunk in events.aiter_text()])
+        assert [e["data"] for e in parse_sse(text) if e["event"] == "output"] == ["x ", "y "]
+        slow = await http.post("/models/cog/stream/predictions", json={"input": {"words": "z " * 40, "delay": 0.1}})
+        canceled = await http.post(f"/predictions/{slow.json()['id']}/cancel")
+        assert canceled.json()["status"] in ("starting", "processing", "canceled")
+        body = await http.get(f"/predictions/{slow.json()['id']}")
+        while body.json()["status"] not in ("canceled", "succeeded", "failed"):
+            await anyio.sleep(0.05)
+            body = await http.get(f"/predictions/{slow.json()['id']}")
+        assert body.json()["status"] == "canceled"
 
 
 def test_a_running_prediction_is_canceled(client: replicate_ext.Client, api: httpx.Client) -> None:

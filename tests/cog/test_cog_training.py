@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -12,8 +12,8 @@ import replicate_ext
 from replicate_ext import FileOutput
 from replicate_ext.local import LocalReplicate
 
-from ..local.conftest import TEST_DEFAULTS, validating_client
-from .support import MODELS, requires_cog, validating_replicate_client
+from ..local.conftest import TEST_DEFAULTS
+from .support import MODELS, requires_cog
 
 pytestmark = requires_cog
 
@@ -23,24 +23,6 @@ def server() -> Iterator[LocalReplicate]:
     models = {"local/text": str(MODELS / "text"), "local/files": str(MODELS / "files")}
     with LocalReplicate(models, demo_models=False, data_uri_outputs=1024, **TEST_DEFAULTS) as running:
         yield running
-
-
-@pytest.fixture
-def api(server: LocalReplicate) -> Iterator[httpx.Client]:
-    with validating_client(server, token=server.token) as client:
-        yield client
-
-
-@pytest.fixture
-def client(server: LocalReplicate) -> Iterator[replicate_ext.Client]:
-    with validating_replicate_client(server) as client:
-        yield client
-
-
-@pytest.fixture
-async def aclient(server: LocalReplicate) -> AsyncIterator[replicate_ext.Client]:
-    async with validating_replicate_client(server) as client:
-        yield client
 
 
 def test_a_training_adds_a_version_whose_setup_gets_the_weights(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -103,3 +105,18 @@ def serve(
         for stream in (process.stdout, process.stderr):
             if stream is not None:
                 stream.close()
+
+
+SERVE = (sys.executable, "-m", "replicate_ext.local", "serve")
+
+
+def refused(*args: str, cwd: Path | None = None, command: tuple[str, ...] = SERVE) -> str:
+    """Run `replicate-ext serve --port 0 ARGS`; it must exit 2 with one line on stderr (returned), no traceback."""
+    result = subprocess.run(
+        [*command, "--port", "0", *args], capture_output=True, text=True, timeout=120, cwd=cwd, env={**os.environ}
+    )
+    assert result.returncode == 2, result
+    assert result.stdout == ""
+    assert result.stderr.startswith("replicate-ext: ") and result.stderr.count("\n") == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    return result.stderr.strip()

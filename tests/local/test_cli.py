@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
 import sys
 from pathlib import Path
 
@@ -14,7 +12,7 @@ import pytest
 from replicate_ext.local import LocalReplicate
 
 from .conftest import validating_client
-from .helpers import serve
+from .helpers import refused, serve
 
 
 def test_python_dash_m_serves_until_interrupted_and_prints_the_url_and_token() -> None:
@@ -62,22 +60,6 @@ def test_fault_options_reach_the_server() -> None:
         assert httpx.get(url + "/v1/account", headers={"Authorization": "Bearer x"}).status_code >= 500
 
 
-def _one_line_error(*args: str, cwd: Path | None = None) -> str:
-    """Run `replicate-ext serve` with `args`; it must exit 2 with one line on stderr, which is returned."""
-    result = subprocess.run(
-        [sys.executable, "-m", "replicate_ext.local", "--port", "0", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=cwd,
-        env={**os.environ},
-    )
-    assert result.returncode == 2, result
-    assert result.stdout == ""
-    assert result.stderr.startswith("replicate-ext: ") and result.stderr.count("\n") == 1, result.stderr
-    return result.stderr.strip()
-
-
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
@@ -99,7 +81,7 @@ def _one_line_error(*args: str, cwd: Path | None = None) -> str:
     ],
 )
 def test_bad_options_exit_with_status_2_and_one_line(args: list[str], expected: str) -> None:
-    assert expected in _one_line_error(*args)
+    assert expected in refused(*args)
 
 
 @pytest.mark.parametrize(
@@ -123,7 +105,7 @@ def test_a_module_that_cannot_be_served_is_one_line_naming_the_file_the_cause_an
     tmp_path: Path, source: str, reference: str, expected: str
 ) -> None:
     (tmp_path / "broken.py").write_text(source, "utf-8")
-    message = _one_line_error("--models", reference, cwd=tmp_path)
+    message = refused("--models", reference, cwd=tmp_path)
     assert expected in message and "Traceback" not in message
 
 

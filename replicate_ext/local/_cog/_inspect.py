@@ -13,7 +13,6 @@ Running this apart keeps the model's imports (and whatever they do) out of the s
 from __future__ import annotations
 
 import ast
-import importlib.util
 import inspect
 import json
 import os
@@ -29,32 +28,18 @@ from cog import _adt as adt
 from cog import _inspector
 from cog.input import FieldInfo
 
-from .._imports import describe_import_error, one_line
+from .._errors import PredictorDefinitionError
+from .._imports import import_file, one_line
 from ._schema import Signature, field_to_json, openapi_document
 
 __all__ = ["describe", "main"]
 
 
-class Unusable(Exception):
-    """The model cannot be served; the message says where, why and what to do."""
-
-
 def _load(file: str, shown: str, modules: dict[str, ModuleType]) -> ModuleType:
-    if file in modules:
-        return modules[file]
-    path = Path(file)
-    name = path.name.removesuffix(".py")
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise Unusable(f"{shown}: cannot be imported as a Python module.")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    try:
-        spec.loader.exec_module(module)
-    except Exception as exc:
-        raise Unusable(describe_import_error(exc, path, shown)) from None
-    modules[file] = module
-    return module
+    """Import a model's module as Cog's worker does: `predict.py` is the module `predict`."""
+    if file not in modules:
+        modules[file] = import_file(Path(file), Path(file).name.removesuffix(".py"), shown)
+    return modules[file]
 
 
 def _function(target: Any, train: bool) -> Any:
@@ -92,7 +77,9 @@ def _signature(module: ModuleType, name: str, shown: str, train: bool) -> tuple[
             key for key, value in vars(module).items() if inspect.isclass(value) and value.__module__ == module.__name__
         )
         also = f" (it defines {', '.join(defined)})" if defined else ""
-        raise Unusable(f"{shown} has no {name!r}{also}. Name the class or function that runs the model.")
+        raise PredictorDefinitionError(
+            f"{shown} has no {name!r}{also}. Name the class or function that runs the model."
+        )
     try:
         train_method = getattr(target, "train", None)
         if inspect.isclass(target) and train and callable(train_method):
@@ -101,7 +88,9 @@ def _signature(module: ModuleType, name: str, shown: str, train: bool) -> tuple[
             info = _inspector.create_predictor(module.__name__, name)
         function = _function(target, train)
     except (ValueError, TypeError, ImportError) as exc:
-        raise Unusable(f"{shown}:{name}: Cog cannot use it: {one_line(exc)}. Fix its definition.") from None
+        raise PredictorDefinitionError(
+            f"{shown}:{name}: Cog cannot use it: {one_line(exc)}. Fix its definition."
+        ) from None
     parameters = list(inspect.signature(function).parameters.values())
     if inspect.isclass(target):
         parameters = parameters[1:]
@@ -121,7 +110,7 @@ def describe(predict: str, train: str | None, shown_dir: str) -> dict[str, Any]:
         file, _, name = reference.partition(":")
         shown = f"{shown_dir.rstrip('/')}/{file}".removeprefix("./")
         if not Path(file).is_file():
-            raise Unusable(f"{shown} does not exist.")
+            raise PredictorDefinitionError(f"{shown} does not exist.")
         module = _load(file, shown, modules)
         signatures[kind], targets[kind] = _signature(module, name, shown, kind == "training")
     predictor = signatures["prediction"]
@@ -153,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # BasePredictor and predict() are deprecated, and still served
             result: dict[str, Any] = describe(predict, train or None, shown)
-    except Unusable as exc:
+    except PredictorDefinitionError as exc:
         result = {"error": str(exc)}
     with out:
         json.dump(result, out)
