@@ -168,15 +168,32 @@ def _error(message: object) -> int:
 def serve(args: argparse.Namespace) -> int:
     """Run the server the options in `args` (from `add_serve_arguments`) describe, until interrupted.
 
-    Returns the exit status: 0 after an interrupt or SIGTERM, 2 for a bad option or a model that cannot be
-    served (with one line on standard error saying why), 1 when the server stops by itself.
+    Returns the exit status: 0 after an interrupt or SIGTERM, 130 after one while the models were being set
+    up (everything started is stopped), 2 for a bad option or a model that cannot be served (with one line on
+    standard error saying why), 1 when the server stops by itself.
     """
+    if args.token is not None and args.insecure_accept_any_token:
+        return _error("--token and --insecure-accept-any-token contradict each other; pass one of them.")
+    stopping = threading.Event()
+    started = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        stopping.set()
+        if not started.is_set():
+            raise KeyboardInterrupt  # while models set up: start() stops what it has started
+
+    previous = signal.signal(signal.SIGTERM, on_signal)
+    try:
+        return _serve(args, stopping, started)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _serve(args: argparse.Namespace, stopping: threading.Event, started: threading.Event) -> int:
     from ._errors import LocalServerError
     from ._faults import Faults, parse_rate_limits
     from ._server import LocalReplicate, is_loopback
 
-    if args.token is not None and args.insecure_accept_any_token:
-        return _error("--token and --insecure-accept-any-token contradict each other; pass one of them.")
     try:
         faults = Faults(
             error_rate=args.error_rate,
@@ -210,13 +227,9 @@ def serve(args: argparse.Namespace) -> int:
         server.start()
     except (LocalServerError, ValueError, TypeError, OSError) as exc:
         return _error(exc)
-
-    stopping = threading.Event()
-
-    def on_signal(signum: int, frame: Any) -> None:
-        stopping.set()
-
-    previous = signal.signal(signal.SIGTERM, on_signal)
+    except KeyboardInterrupt:  # while the models were being set up; start() stopped what it had started
+        return 130
+    started.set()
     print(f"listening on {server.url}", flush=True)
     if args.token is None:
         # The one place a token is ever printed: the user needs it to call the server.
@@ -242,7 +255,6 @@ def serve(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        signal.signal(signal.SIGTERM, previous)
         server.stop()
     return 0
 

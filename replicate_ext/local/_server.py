@@ -271,7 +271,12 @@ class LocalReplicate:
         self._thread.start()
         cog = any(spec.runtime == "cog" for spec in self._specs.values())
         timeout = _STARTUP_TIMEOUT + (self.setup_timeout if cog else 0)
-        if not ready.wait(timeout) or self._error is not None:
+        try:
+            started = ready.wait(timeout)
+        except BaseException:  # an interrupt while models set up: stop what has started
+            self.stop()
+            raise
+        if not started or self._error is not None:
             error = self._error
             self.stop()
             raise ServerStartError(f"The local server did not start: {error!r}") from error
@@ -352,7 +357,21 @@ class LocalReplicate:
         self._app = app
         if self._url is None or self._delivery_url is None:
             raise RuntimeError("No URLs.")
-        await app.startup(self._url, self._delivery_url)
+        # Setting models up (a Cog model's setup()) can take long: stop() must be able to end it.
+        startup = asyncio.create_task(app.startup(self._url, self._delivery_url))
+        stopping = asyncio.create_task(self._stop_event.wait())
+        await asyncio.wait({startup, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if not startup.done():
+            startup.cancel()
+            await asyncio.gather(startup, return_exceptions=True)
+            await app.shutdown()
+            return
+        try:
+            startup.result()
+        except BaseException:
+            await app.shutdown()
+            raise
         self._setup_errors = app.setup_errors()
 
         def on_api_connection() -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -72,3 +75,52 @@ def test_cog_models_that_cannot_be_served_are_refused_with_one_line(tmp_path: Pa
         "replicate-ext: model/predict.py:Runner is a Cog model, and serving it needs Cog: "
         "pip install 'replicate-ext[cog]'"
     )
+
+
+def _processes_with(marker: str) -> list[int]:
+    """The processes whose environment holds `marker` (Linux: /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker.encode() in (entry / "environ").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="finding the processes left needs /proc")
+def test_stopping_the_server_while_a_model_sets_up_leaves_no_process_behind(tmp_path: Path) -> None:
+    folder = tmp_path / "slow"
+    folder.mkdir()
+    (folder / "cog.yaml").write_text('predict: "predict.py:Runner"\n')
+    (folder / "predict.py").write_text(
+        "import time\nfrom cog import BaseRunner\n\n\nclass Runner(BaseRunner):\n    def setup(self) -> None:\n"
+        "        time.sleep(60)\n\n    def run(self, text: str) -> str:\n        return text\n"
+    )
+    marker = f"REPLICATE_EXT_TEST_RUN={uuid.uuid4().hex}"
+    name, _, value = marker.partition("=")
+    process = subprocess.Popen(
+        [*SCRIPT, "serve", "--port", "0", "--models", f"me/slow={folder}"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, name: value},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while len(_processes_with(marker)) < 3 and time.monotonic() < deadline:  # serve, coglet, its worker
+            time.sleep(0.1)
+        assert len(_processes_with(marker)) >= 3
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 130
+        assert process.stdout is not None and process.stdout.read() == ""
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()
+    assert _processes_with(marker) == []

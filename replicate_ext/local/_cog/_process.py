@@ -16,6 +16,7 @@ deadline and the worker's last words end the wait.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import collections
 import contextlib
 import json
@@ -39,6 +40,20 @@ _STOP_GRACE = 5.0
 _RAW_GRACE = 1.0  # after a worker's first line of non-JSON output, how long a STARTING coglet may stay so
 _QUIET = 0.3
 _QUIET_MAX = 2.0
+
+
+# The process groups of the coglets this process started and has not stopped. They run in sessions of their
+# own, so a server that did not get to stop them (an interrupted start, an interpreter exiting with the
+# server's thread still running) would leave them behind: they are killed when the interpreter exits.
+_RUNNING_GROUPS: set[int] = set()
+
+
+@atexit.register
+def _stop_leftovers() -> None:
+    for group in list(_RUNNING_GROUPS):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(group, signal.SIGKILL)
+    _RUNNING_GROUPS.clear()
 
 
 def clean_error(error: str | None) -> str | None:
@@ -175,6 +190,7 @@ class CogServer:
         except OSError as exc:
             self.error = f"Cog's server could not be started: {exc}"
             return
+        _RUNNING_GROUPS.add(self._process.pid)
         self._reader = loop.create_task(self._read(self._process))
         try:
             await asyncio.wait_for(self._wait_ready(), timeout=self.setup_timeout)
@@ -208,6 +224,10 @@ class CogServer:
             if match and self._port is not None and not self._port.done():
                 self._port.set_result(match["port"])
         await process.wait()
+        # coglet is gone: so must be what is left of its group (a worker it did not get to stop).
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+        _RUNNING_GROUPS.discard(process.pid)
 
     async def _quiet(self) -> None:
         """Wait until coglet has logged nothing for a moment (at most `_QUIET_MAX` seconds)."""
@@ -278,6 +298,8 @@ class CogServer:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGKILL)
                 await process.wait()
+        if process is not None:
+            _RUNNING_GROUPS.discard(process.pid)
         if self._reader is not None:
             with contextlib.suppress(Exception):
                 await self._reader

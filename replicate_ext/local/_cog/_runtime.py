@@ -73,10 +73,11 @@ class _Entry:
 
 @dataclass(eq=False)
 class _Running:
-    """A job this runtime runs, and where (once it has been sent to a coglet)."""
+    """A job this runtime runs: where (once it is sent to a coglet), and whether coglet has started it."""
 
     task: asyncio.Task[None]
     server: CogServer | None = None
+    started: bool = False  # coglet knows the job: a cancel can reach it
     cancel_sent: bool = False
 
 
@@ -195,8 +196,9 @@ class CogRuntime:
             return
         if running.server is None:
             running.task.cancel()  # still waiting: nothing runs yet
-        else:
+        elif running.started:
             self._send_cancel(job, running)
+        # else: being sent to coglet; the cancel goes as soon as coglet says it started the job
 
     def _send_cancel(self, job: Job, running: _Running) -> None:
         if running.cancel_sent or running.server is None:
@@ -229,6 +231,7 @@ class CogRuntime:
                 if job.kind == "prediction":
                     await self._predict(job, server, payload, running, splitter)
                 else:
+                    running.started = True  # coglet does not say when a training starts
                     await self._train(job, server, payload)
         except asyncio.CancelledError:
             job.add_log_lines(splitter.flush())
@@ -289,6 +292,7 @@ class CogRuntime:
                 async for event in EventSource(response).aiter_sse():
                     data = json.loads(event.data) if event.data else {}
                     if event.event == "start":
+                        running.started = True
                         job.set_processing(self.clock.now())
                         if job.cancel_requested:
                             self._send_cancel(job, running)
