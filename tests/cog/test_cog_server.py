@@ -7,8 +7,11 @@ openapi.yaml (raw HTTP through `validating_client`, replicate_ext through valida
 from __future__ import annotations
 
 import base64
+import os
+import signal
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -242,3 +245,28 @@ def test_a_worker_that_dies_fails_its_prediction_and_the_next_one_runs(api: http
     assert crashed["error"].startswith("The model's worker process died while running this prediction")
     after = create(api, "cog/text", {"text": "again"}, Prefer="wait")
     assert after["status"] == "succeeded" and after["output"] == "again"
+
+
+def _coglet_of(version_id: str) -> int:
+    """The pid of the coglet serving a version: the process running `cog.server.http` in the version's folder."""
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and b"cog.server.http" in (entry / "cmdline").read_bytes():
+                if (entry / "cwd").resolve().name == version_id[:24]:
+                    return int(entry.name)
+        except OSError:
+            continue
+    raise AssertionError(f"no coglet runs version {version_id}")
+
+
+@pytest.mark.skipif(not Path("/proc/self/cwd").exists(), reason="finding Cog's server process needs /proc")
+def test_when_cogs_server_dies_its_prediction_fails_and_the_next_one_starts_a_new_one(api: httpx.Client) -> None:
+    version = api.get("/models/cog/stream").json()["latest_version"]["id"]
+    running = create(api, "cog/stream", {"words": "w " * 40, "delay": 0.1})
+    wait_until(lambda: api.get(f"/predictions/{running['id']}").json()["output"])
+    os.killpg(_coglet_of(version), signal.SIGKILL)
+    failed = wait_for_status(api, f"/predictions/{running['id']}")
+    assert failed["status"] == "failed"
+    assert failed["error"].startswith("Cog's server for ") and "stopped (exit status -9)" in failed["error"]
+    after = create(api, "cog/stream", {"words": "back again"}, Prefer="wait")
+    assert after["status"] == "succeeded" and after["output"] == ["back ", "again "]

@@ -281,6 +281,16 @@ class CogServer:
         code = await self._process.wait()
         self.error = f"Cog's server exited with status {code} while starting: {self._last_words()}"
 
+    async def gone(self, within: float = 2.0) -> bool:
+        """Whether the process has exited, or does within `within` seconds (a broken connection comes first)."""
+        if self._process is None:
+            return True
+        try:
+            await asyncio.wait_for(asyncio.shield(self._process.wait()), timeout=within)
+        except TimeoutError:
+            return False
+        return True
+
     def stopped_because(self) -> str:
         """Why the server is gone, for the jobs it was running."""
         code = self._process.returncode if self._process is not None else None

@@ -304,15 +304,19 @@ class CogRuntime:
                         final = data
                         break
         except httpx.HTTPError as exc:
-            if not server.alive:
-                server.crashed = True
-                raise _Failed(server.stopped_because()) from None
-            raise _Failed(f"Cog's server for this version stopped answering: {exc!r}") from None
+            raise await self._lost(server, f"Cog's server for this version stopped answering: {exc!r}") from None
         if final is None:
-            server.crashed = not server.alive or server.crashed
-            raise _Failed(server.stopped_because() if not server.alive else "Cog's event stream ended early.")
+            raise await self._lost(server, "Cog's event stream ended before the prediction did.")
         job.add_log_lines(splitter.flush())
         self._finish(job, server, final)
+
+    @staticmethod
+    async def _lost(server: CogServer, otherwise: str) -> _Failed:
+        """The failure of a job whose coglet broke off: it died (the next job starts a new one), or `otherwise`."""
+        if await server.gone():
+            server.crashed = True
+            return _Failed(server.stopped_because())
+        return _Failed(otherwise)
 
     def _finish(self, job: Job, server: CogServer, final: dict[str, Any]) -> None:
         job.runtime_metrics = {k: v for k, v in (final.get("metrics") or {}).items() if isinstance(k, str)}
@@ -362,10 +366,7 @@ class CogRuntime:
                 f"{server.url}/trainings/{job.id}", json={"id": job.id, "input": payload}, timeout=_NO_READ_TIMEOUT
             )
         except httpx.HTTPError as exc:
-            if not server.alive:
-                server.crashed = True
-                raise _Failed(server.stopped_because()) from None
-            raise _Failed(f"Cog's trainer stopped answering: {exc!r}") from None
+            raise await self._lost(server, f"Cog's trainer stopped answering: {exc!r}") from None
         if response.status_code != 200:
             raise _Failed(self._refusal(response))
         final = response.json()
