@@ -103,7 +103,6 @@ class CogRuntime:
         self._entries: dict[str, _Entry] = {}
         self._jobs: dict[str, _Running] = {}
         self._python_folder: Path | None = None
-        self._closing = False
 
     # -- versions and their servers ------------------------------------------------------------------------
 
@@ -403,7 +402,6 @@ class CogRuntime:
     # -- stopping --------------------------------------------------------------------------------------------
 
     async def shutdown(self) -> None:
-        self._closing = True
         for job_id, running in list(self._jobs.items()):
             job = self.store.predictions.by_id.get(job_id) or self.store.trainings.by_id.get(job_id)
             if job is not None:
