@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from ._models import Models
     from ._predictions import Prediction, Predictions
     from ._run import Ref
+    from ._schema import ModelSchema
     from ._search import SearchResults
     from ._stream import ServerSentEvent
     from ._trainings import Trainings
@@ -126,7 +127,9 @@ class Client:
             retry=retry if isinstance(retry, RetryPolicy) else RetryPolicy(),
         )
         self._pools = _Pools()
-        self._schemas: dict[str, dict[str, Any] | None] = {}
+        # Version id -> its schema, or why it has none (see _schema.py); "owner/name" -> (when, latest version id).
+        self._schemas: dict[str, ModelSchema | str] = {}
+        self._latest_versions: dict[str, tuple[float, str]] = {}
         # Ids of the predictions this client created (most recent last), so that recovering from a lost
         # create answer never adopts a prediction that belongs to another create.
         self._created: dict[str, None] = {}
