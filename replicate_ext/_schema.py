@@ -759,9 +759,15 @@ def _check_text(f: InputField, text: str, where: str, found: list[InputProblem])
 
 @functools.lru_cache(maxsize=256)
 def _compiled(pattern: str) -> re.Pattern[str] | None:
+    import warnings
+
     try:
-        return re.compile(pattern)
-    except (re.error, RecursionError, OverflowError):
+        with warnings.catch_warnings():
+            # Python warns about syntax whose meaning it may change (such as POSIX classes, "[[:alpha:]]");
+            # such a pattern is not checked here rather than checked by rules that may change.
+            warnings.simplefilter("error")
+            return re.compile(pattern)
+    except (re.error, RecursionError, OverflowError, Warning):
         return None
 
 
