@@ -20,6 +20,7 @@ go through it. The second half holds the flows that fetch a version's schema, on
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import math
@@ -129,7 +130,7 @@ class InputField:
         """
         value, problem = _coerce(self, text, "")
         if problem is not None:
-            raise InvalidInputError([problem], [self.name])
+            raise InvalidInputError([problem])
         return value
 
     def to_dict(self) -> dict[str, Any]:
@@ -328,8 +329,8 @@ class ModelSchema:
         object, a mapping. Text is not converted (the API does not convert it either; see `coerce`). A value
         must be one of the `choices` when there are some, within `minimum`/`maximum`, and of a length and
         pattern the schema allows. None passes for an input that is not required (it means "not given").
-        Every required input must be there. A name that is not an input is a problem too: the API would drop
-        it without a word, and a misspelt name is almost always a mistake.
+        Every required input must be there. A name that is not an input is a problem too (the local server
+        refuses it as well): a misspelt name would otherwise be dropped without a word.
 
         Raises:
             InvalidInputError: Something is wrong; its `problems` list every one, and its message names them
@@ -491,7 +492,7 @@ def _field(name: str, schema: Mapping[str, Any], schemas: Mapping[str, Any], dep
         format=format,
         title=_text(spec.get("title")),
         description=_text(spec.get("description")),
-        default=spec.get("default"),
+        default=copy.deepcopy(spec.get("default")),  # the field's own, as immutable as a value can be made
         has_default="default" in spec,
         nullable=nullable,
         minimum=minimum,
@@ -501,7 +502,7 @@ def _field(name: str, schema: Mapping[str, Any], schemas: Mapping[str, Any], dep
         min_length=_count(spec.get("minLength")),
         max_length=_count(spec.get("maxLength")),
         pattern=_text(spec.get("pattern")),
-        choices=tuple(enum) if isinstance(enum, list) else None,
+        choices=tuple(copy.deepcopy(enum)) if isinstance(enum, list) else None,
         items=items,
         deprecated=spec.get("deprecated") is True,
     )

@@ -94,16 +94,17 @@ class Version:
         """
         self.schema.validate(input)
 
-    def predict(self, validate_input: bool = False, **inputs: Any) -> Any:
+    def predict(self, *, validate_input: bool = False, **inputs: Any) -> Any:
         """Run this version with `inputs` as keyword arguments, wait, and return its output (1.x style).
 
-        The same as `client.run(version, input=inputs, validate_input=validate_input)`.
+        The same as `client.run(version, input=inputs, validate_input=validate_input)`; `validate_input=True`
+        checks the inputs against the version's schema first (see `run`).
         """
         from ._run import run
 
         return run(self._bound(), self, inputs, validate_input=validate_input)
 
-    async def async_predict(self, validate_input: bool = False, **inputs: Any) -> Any:
+    async def async_predict(self, *, validate_input: bool = False, **inputs: Any) -> Any:
         """Like `predict`, for async code."""
         from ._run import async_run
 

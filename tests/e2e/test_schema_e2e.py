@@ -136,7 +136,9 @@ async def test_stream_checks_the_input_first(client: replicate_ext.Client, serve
     assert text.strip()
 
 
-async def test_versions_from_the_server_validate_inputs(api: Api, client: replicate_ext.Client) -> None:
+async def test_versions_from_the_server_validate_inputs(
+    api: Api, client: replicate_ext.Client, server: LocalReplicate
+) -> None:
     model = await api(client.models, "get", "demo/fractal")
     model.validate_input({"prompt": "sea", "width": 64})
     version = await api(model.versions, "get", model.latest_version.id)
@@ -147,6 +149,11 @@ async def test_versions_from_the_server_validate_inputs(api: Api, client: replic
         ("colour", "unknown"), ("height", "range"), ("seed", "range"),
     ]  # fmt: skip
     assert version.schema.output.kind == "file"
+    before = creates(server)
+    with pytest.raises(InvalidInputError, match="seed"):
+        await api(version, "predict", validate_input=True, seed=-1)
+    assert creates(server) == before
+    assert isinstance(await api(version, "predict", validate_input=True, width=16, height=16), FileOutput)
     stream_model = await api(client.models, "get", "demo/stream-text")
     assert stream_model.schema.output.kind == "text stream"
 
