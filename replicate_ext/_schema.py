@@ -43,7 +43,10 @@ _REF_PREFIX = "#/components/schemas/"
 # Keywords that describe a value itself; titles and descriptions of a referenced schema (Cog's enums say
 # "An enumeration.") are not the input's.
 _NOT_INHERITED = frozenset({"title", "description", "x-order", "default"})
-_MAX_DEPTH = 24  # how deep references and nested items are followed (a cyclic document stops here)
+# How deep schemas may nest, and how many a document may make the reader look at (published Cog schemas need
+# a few hundred): bounds on the work a hostile document can cause.
+_MAX_DEPTH = 64
+_BUDGET = 20_000
 _JSON_TYPES = ("string", "integer", "number", "boolean", "array", "object")
 
 
@@ -272,7 +275,8 @@ class ModelSchema:
             raise SchemaError(
                 "This is not a Cog model schema: it has no components.schemas.Input object describing the inputs."
             )
-        return cls(_read_inputs(schemas["Input"], schemas), _read_output(schemas.get("Output"), schemas))
+        reader = _Reader(schemas)
+        return cls(_read_inputs(schemas["Input"], reader), _read_output(schemas.get("Output"), reader))
 
     def input(self, name: str) -> InputField:
         """The input called `name`.
@@ -409,35 +413,70 @@ class ModelSchema:
 # -- reading the document -----------------------------------------------------------------------------------------
 
 
-def _resolve(node: Any, schemas: Mapping[str, Any], depth: int = 0) -> dict[str, Any]:
-    """A schema with its `$ref` and `allOf` parts merged in (its own keywords win), and an `anyOf`/`oneOf` of one
-    type and null read as that type, nullable."""
-    if not isinstance(node, Mapping):
-        return {}
-    if depth > _MAX_DEPTH:
-        return {key: value for key, value in node.items() if key not in ("$ref", "allOf", "anyOf", "oneOf")}
-    merged: dict[str, Any] = {}
-    parts: list[Any] = []
-    ref = node.get("$ref")
-    if isinstance(ref, str) and ref.startswith(_REF_PREFIX):
-        parts.append(schemas.get(ref[len(_REF_PREFIX) :]))
-    if isinstance(node.get("allOf"), list):
-        parts.extend(node["allOf"])
-    for part in parts:
-        inherited = _resolve(part, schemas, depth + 1)
-        merged.update({key: value for key, value in inherited.items() if key not in _NOT_INHERITED})
-    merged.update({key: value for key, value in node.items() if key not in ("$ref", "allOf")})
-    alternatives = merged.pop("anyOf", None)
-    alternatives = merged.pop("oneOf", alternatives)
-    if isinstance(alternatives, list) and alternatives:
-        resolved = [_resolve(alternative, schemas, depth + 1) for alternative in alternatives]
-        others = [option for option in resolved if option.get("type") != "null"]
-        if len(others) < len(resolved):
-            merged["nullable"] = True
-        if len(others) == 1:
-            inherited = {key: value for key, value in others[0].items() if key not in _NOT_INHERITED}
-            merged = {**inherited, **merged}
-    return merged
+class _Reader:
+    """Reads one document: each named schema is resolved once, a reference cycle ends where it repeats, and a
+    document that would take unbounded work to read (nested too deep, or unfolding exponentially) is refused."""
+
+    def __init__(self, schemas: Mapping[str, Any]) -> None:
+        self.schemas = schemas
+        self.resolved: dict[str, dict[str, Any]] = {}
+        self.active: set[str] = set()
+        self.budget = _BUDGET
+
+    def spend(self) -> None:
+        self.budget -= 1
+        if self.budget < 0:
+            raise SchemaError("This model schema is too large or too deeply nested to read.")
+
+    def resolve(self, node: Any, depth: int = 0) -> dict[str, Any]:
+        """A schema with its `$ref` and `allOf` parts merged in (its own keywords win), and an `anyOf`/`oneOf` of
+        one type and null read as that type, nullable."""
+        self.spend()
+        if not isinstance(node, Mapping):
+            return {}
+        if depth > _MAX_DEPTH:
+            raise SchemaError("This model schema is too large or too deeply nested to read.")
+        parts: list[dict[str, Any]] = []
+        name = ref_name(node)
+        if name is not None:
+            parts.append(self.named(name, depth))
+        if isinstance(node.get("allOf"), list):
+            parts.extend(self.resolve(part, depth + 1) for part in node["allOf"])
+        merged: dict[str, Any] = {}
+        for part in parts:
+            merged.update({key: value for key, value in part.items() if key not in _NOT_INHERITED})
+        merged.update({key: value for key, value in node.items() if key not in ("$ref", "allOf")})
+        alternatives = merged.pop("anyOf", None)
+        alternatives = merged.pop("oneOf", alternatives)
+        if isinstance(alternatives, list) and alternatives:
+            options = [self.resolve(alternative, depth + 1) for alternative in alternatives]
+            others = [option for option in options if option.get("type") != "null"]
+            if len(others) < len(options):
+                merged["nullable"] = True
+            if len(others) == 1:
+                inherited = {key: value for key, value in others[0].items() if key not in _NOT_INHERITED}
+                merged = {**inherited, **merged}
+        return merged
+
+    def named(self, name: str, depth: int) -> dict[str, Any]:
+        found = self.resolved.get(name)
+        if found is not None:
+            return found
+        if name in self.active:
+            return {}  # a cycle: the schema is already being read further up
+        self.active.add(name)
+        try:
+            found = self.resolve(self.schemas.get(name), depth + 1)
+        finally:
+            self.active.discard(name)
+        self.resolved[name] = found
+        return found
+
+
+def ref_name(node: Any) -> str | None:
+    """The name of the component schema a node refers to (`{"$ref": "#/components/schemas/<name>"}`)."""
+    ref = node.get("$ref") if isinstance(node, Mapping) else None
+    return ref[len(_REF_PREFIX) :] if isinstance(ref, str) and ref.startswith(_REF_PREFIX) else None
 
 
 def _json_type(schema: Mapping[str, Any]) -> tuple[str, bool]:
@@ -468,16 +507,22 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _field(name: str, schema: Mapping[str, Any], schemas: Mapping[str, Any], depth: int) -> InputField:
-    spec = _resolve(schema, schemas)
+def _field(name: str, schema: Mapping[str, Any], reader: _Reader, seen: frozenset[str] = frozenset()) -> InputField:
+    """The field an input's schema describes; `seen` names the schemas it is nested in (an array of arrays)."""
+    if len(seen) > _MAX_DEPTH:
+        raise SchemaError(f"The input {name!r} is too deeply nested to read.")
+    spec = reader.resolve(schema)
     kind, nullable = _json_type(spec)
     format = _text(spec.get("format"))
     if kind == "string" and format == "uri":
         kind = "file"
     items = None
-    if kind == "array" and depth < _MAX_DEPTH:
+    if kind == "array":
         element = spec.get("items")
-        items = _field(name, element if isinstance(element, Mapping) else {}, schemas, depth + 1)
+        named = ref_name(element) or f"#{len(seen)}"  # an inline schema counts as one level of nesting
+        if named in seen:  # an array of itself: its items are left undescribed
+            element = {}
+        items = _field(name, element if isinstance(element, Mapping) else {}, reader, seen | {named})
     enum = spec.get("enum")
     minimum, maximum = _number(spec.get("minimum")), _number(spec.get("maximum"))
     # Pydantic's own names for the bounds, which some published schemas carry instead of minimum/maximum.
@@ -508,7 +553,7 @@ def _field(name: str, schema: Mapping[str, Any], schemas: Mapping[str, Any], dep
     )
 
 
-def _read_inputs(input_schema: Mapping[str, Any], schemas: Mapping[str, Any]) -> tuple[InputField, ...]:
+def _read_inputs(input_schema: Mapping[str, Any], reader: _Reader) -> tuple[InputField, ...]:
     properties = input_schema.get("properties", {})
     if not isinstance(properties, Mapping):
         raise SchemaError("This model schema's Input has properties that are not an object of input descriptions.")
@@ -520,28 +565,29 @@ def _read_inputs(input_schema: Mapping[str, Any], schemas: Mapping[str, Any]) ->
             raise SchemaError(f"This model schema describes the input {name!r} with {_kind_of(schema)}, not an object.")
         order = schema.get("x-order")
         rank = order if isinstance(order, int | float) and not isinstance(order, bool) else math.inf
-        fields.append((rank, position, _field(name, schema, schemas, 0)))
+        fields.append((rank, position, _field(name, schema, reader)))
     fields.sort(key=lambda entry: (entry[0], entry[1]))
     return tuple(replace(f, order=index, required=f.name in required_names) for index, (_, _, f) in enumerate(fields))
 
 
-def _read_output(node: Any, schemas: Mapping[str, Any], name: str | None = None, depth: int = 0) -> OutputSpec:
-    spec = _resolve(node, schemas)
+def _read_output(node: Any, reader: _Reader, name: str | None = None, seen: frozenset[str] = frozenset()) -> OutputSpec:
+    """What an output schema describes; `seen` names the schemas it is nested in (a list of lists, an object)."""
+    if len(seen) > _MAX_DEPTH:
+        raise SchemaError("The output of this model schema is too deeply nested to read.")
+    named = ref_name(node)
+    if named in seen:  # a type made of itself: the repetition is left undescribed
+        return OutputSpec("any", name=name)
+    seen = seen | {named or f"#{len(seen)}"}  # an inline schema counts as one level of nesting
+    spec = reader.resolve(node)
     kind, _ = _json_type(spec)
     items = None
     properties: tuple[OutputSpec, ...] = ()
-    if depth < _MAX_DEPTH:
-        if kind == "array":
-            items = _read_output(spec.get("items"), schemas, None, depth + 1)
-        members = spec.get("properties")
-        if kind == "object" and isinstance(members, Mapping):
-            ordered = sorted(
-                enumerate(members.items()),
-                key=lambda entry: (_order_of(entry[1][1]), entry[0]),
-            )
-            properties = tuple(
-                _read_output(member, schemas, str(member_name), depth + 1) for _, (member_name, member) in ordered
-            )
+    if kind == "array":
+        items = _read_output(spec.get("items"), reader, None, seen)
+    members = spec.get("properties")
+    if kind == "object" and isinstance(members, Mapping):
+        ordered = sorted(enumerate(members.items()), key=lambda entry: (_order_of(entry[1][1]), entry[0]))
+        properties = tuple(_read_output(member, reader, str(key), seen) for _, (key, member) in ordered)
     iterator = kind == "array" and spec.get("x-cog-array-type") == "iterator"
     return OutputSpec(
         type=kind,

@@ -587,3 +587,28 @@ def test_an_input_field_is_a_plain_value() -> None:
     field = InputField("x", "integer", minimum=1)
     assert field.problems(0)[0].code == "range" and field.to_dict()["minimum"] == 1
     assert str(field.problems(0)[0]) == "x: 0 is less than the minimum, 1."
+
+
+def test_documents_that_would_take_unbounded_work_are_refused_or_cut() -> None:
+    # Each schema refers twice to the next: unfolded, 2**40 members. Reading stops early with a SchemaError.
+    chain = {f"O{i}": {"type": "object", "properties": {"a": {"$ref": f"#/components/schemas/O{i + 1}"},
+                                                        "b": {"$ref": f"#/components/schemas/O{i + 1}"}}}
+             for i in range(40)}  # fmt: skip
+    with pytest.raises(SchemaError, match="too large or too deeply nested"):
+        ModelSchema.from_openapi(cog({}, output={"$ref": "#/components/schemas/O0"}, **chain))
+    # A type made of itself ends where it repeats.
+    tree = {
+        "type": "object",
+        "properties": {"children": {"type": "array", "items": {"$ref": "#/components/schemas/T"}}},
+    }
+    output = ModelSchema.from_openapi(cog({}, output={"$ref": "#/components/schemas/T"}, T=tree)).output
+    assert output.properties[0].items == OutputSpec("any")
+    nested: dict[str, Any] = {"type": "integer"}
+    for _ in range(200):
+        nested = {"type": "array", "items": nested}
+    with pytest.raises(SchemaError, match="too deeply nested"):
+        ModelSchema.from_openapi(cog({"deep": nested}))
+    listed = ModelSchema.from_openapi(
+        cog({"L": {"$ref": "#/components/schemas/L"}}, L={"type": "array", "items": {"$ref": "#/components/schemas/L"}})
+    )
+    assert listed.input("L").items is not None and listed.input("L").items.type == "array"
