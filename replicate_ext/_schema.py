@@ -27,7 +27,7 @@ import math
 import re
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ._exceptions import InvalidArgumentError, InvalidInputError, ReplicateException, SchemaError
@@ -507,7 +507,15 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _field(name: str, schema: Mapping[str, Any], reader: _Reader, seen: frozenset[str] = frozenset()) -> InputField:
+def _field(
+    name: str,
+    schema: Mapping[str, Any],
+    reader: _Reader,
+    seen: frozenset[str] = frozenset(),
+    *,
+    order: int = 0,
+    required: bool = False,
+) -> InputField:
     """The field an input's schema describes; `seen` names the schemas it is nested in (an array of arrays)."""
     if len(seen) > _MAX_DEPTH:
         raise SchemaError(f"The input {name!r} is too deeply nested to read.")
@@ -549,6 +557,8 @@ def _field(name: str, schema: Mapping[str, Any], reader: _Reader, seen: frozense
         pattern=_text(spec.get("pattern")),
         choices=tuple(copy.deepcopy(enum)) if isinstance(enum, list) else None,
         items=items,
+        order=order,
+        required=required,
         deprecated=spec.get("deprecated") is True,
     )
 
@@ -559,15 +569,15 @@ def _read_inputs(input_schema: Mapping[str, Any], reader: _Reader) -> tuple[Inpu
         raise SchemaError("This model schema's Input has properties that are not an object of input descriptions.")
     required = input_schema.get("required")
     required_names = {name for name in required if isinstance(name, str)} if isinstance(required, list) else set()
-    fields: list[tuple[float, int, InputField]] = []
-    for position, (name, schema) in enumerate(properties.items()):
+    for name, schema in properties.items():
         if not isinstance(name, str) or not isinstance(schema, Mapping):
             raise SchemaError(f"This model schema describes the input {name!r} with {_kind_of(schema)}, not an object.")
-        order = schema.get("x-order")
-        rank = order if isinstance(order, int | float) and not isinstance(order, bool) else math.inf
-        fields.append((rank, position, _field(name, schema, reader)))
-    fields.sort(key=lambda entry: (entry[0], entry[1]))
-    return tuple(replace(f, order=index, required=f.name in required_names) for index, (_, _, f) in enumerate(fields))
+    # By x-order; inputs without one (never in Cog's schemas) after the others, in the order they are written.
+    ordered = sorted(enumerate(properties.items()), key=lambda entry: (_order_of(entry[1][1]), entry[0]))
+    return tuple(
+        _field(name, schema, reader, order=index, required=name in required_names)
+        for index, (_, (name, schema)) in enumerate(ordered)
+    )
 
 
 def _read_output(node: Any, reader: _Reader, name: str | None = None, seen: frozenset[str] = frozenset()) -> OutputSpec:
