@@ -127,7 +127,7 @@ class Client:
             retry=retry if isinstance(retry, RetryPolicy) else RetryPolicy(),
         )
         self._pools = _Pools()
-        # Version id -> its schema, or why it has none (see _schema.py); "owner/name" -> (when, latest version id).
+        # Version id -> its schema, or why it has none; "owner/name" -> (when, its latest version id): _schema_fetch.py.
         self._schemas: dict[str, ModelSchema | str] = {}
         self._latest_versions: dict[str, tuple[float, str]] = {}
         # Ids of the predictions this client created (most recent last), so that recovering from a lost

@@ -375,7 +375,7 @@ class Models:
 
     def _schema_flow(self, ref: str | Model | Version) -> Flow[ModelSchema]:
         from ._predictions import target_of
-        from ._schema import target_schema_flow
+        from ._schema_fetch import target_schema_flow
 
         target, known = target_of(ref)
         return target_schema_flow(self._client, target, known)

@@ -29,7 +29,8 @@ from ._predictions import (
     target_of,
     wait_flow,
 )
-from ._schema import ModelSchema, output_schema_flow, read_schema, target_schema_flow
+from ._schema import ModelSchema
+from ._schema_fetch import output_schema_flow, read_schema, target_schema_flow
 
 if TYPE_CHECKING:
     from ._client import Client
