@@ -591,9 +591,9 @@ def test_an_input_field_is_a_plain_value() -> None:
 
 def test_documents_that_would_take_unbounded_work_are_refused_or_cut() -> None:
     # Each schema refers twice to the next: unfolded, 2**40 members. Reading stops early with a SchemaError.
-    chain = {f"O{i}": {"type": "object", "properties": {"a": {"$ref": f"#/components/schemas/O{i + 1}"},
-                                                        "b": {"$ref": f"#/components/schemas/O{i + 1}"}}}
-             for i in range(40)}  # fmt: skip
+    chain: dict[str, Any] = {f"O{i}": {"type": "object", "properties": {"a": {"$ref": f"#/components/schemas/O{i + 1}"},
+                                                                  "b": {"$ref": f"#/components/schemas/O{i + 1}"}}}
+                             for i in range(40)}  # fmt: skip
     with pytest.raises(SchemaError, match="too large or too deeply nested"):
         ModelSchema.from_openapi(cog({}, output={"$ref": "#/components/schemas/O0"}, **chain))
     # A type made of itself ends where it repeats.
@@ -611,4 +611,5 @@ def test_documents_that_would_take_unbounded_work_are_refused_or_cut() -> None:
     listed = ModelSchema.from_openapi(
         cog({"L": {"$ref": "#/components/schemas/L"}}, L={"type": "array", "items": {"$ref": "#/components/schemas/L"}})
     )
-    assert listed.input("L").items is not None and listed.input("L").items.type == "array"
+    items = listed.input("L").items
+    assert items is not None and items.type == "array"
