@@ -674,15 +674,12 @@ def create_flow(
 def send_create_flow(client: Client, target: Target, encoded_input: Any, options: CreateOptions) -> Flow[Prediction]:
     """Create the prediction (input already encoded), keeping the client's account of which creates are in
     flight and which predictions they made (see `_claims.py`)."""
-    from ._claims import claim_key
-
-    key = claim_key(target, encoded_input)
-    ticket = client._claims.sending(key)
+    ticket = client._claims.sending(target, encoded_input)
     prediction: Prediction | None = None
     try:
         prediction = yield from client._requester.call(create_call(target, encoded_input, options, client))
     finally:
-        client._claims.settled(key, ticket, prediction.id if prediction is not None else None)
+        client._claims.settled(target, ticket, prediction.id if prediction is not None else None)
     return prediction
 
 
@@ -696,18 +693,16 @@ def recover_created_flow(
     of this client, nor can become the answer of one still in flight: creates of the same target and input are
     interchangeable (`_claims.py` has the rules). None when there is no candidate: then nothing can be told.
     """
-    from ._claims import claim_key
-
     claims = client._claims
-    key = claim_key(target, encoded_input)
-    recovery = claims.start_recovery(key, sent_at)
+    recovery = claims.start_recovery(target, encoded_input, sent_at)
     try:
         while True:  # each new look follows another recovery's success: there are only so many
             seen = claims.recoveries
-            since = claims.earliest_recovery(key, sent_at) - datetime.timedelta(seconds=30)
+            since = claims.earliest_recovery(target, encoded_input, sent_at) - datetime.timedelta(seconds=30)
             candidates = yield from _candidates_flow(client, target, encoded_input, since, max_pages)
-            in_flight = claims.in_flight(key)  # any create sent before the listing came back may own a candidate
-            while claims.any_in_flight(key, in_flight):
+            # Any create of this input sent before the listing came back may own a candidate.
+            in_flight = claims.in_flight(target, encoded_input)
+            while claims.any_in_flight(target, in_flight):
                 yield Sleep(0.02)
             taken = claims.take(p.id for p in candidates)
             if taken is not None:
@@ -715,7 +710,7 @@ def recover_created_flow(
             if claims.recoveries == seen:
                 return None
     finally:
-        claims.end_recovery(key, recovery)
+        claims.end_recovery(target, recovery)
 
 
 def _candidates_flow(
