@@ -40,6 +40,11 @@ class Account:
             extra=dict(data.additional_properties),
         )
 
+    def to_dict(self) -> dict[str, Any]:
+        """The account as the API describes it."""
+        fields = {"type": self.type, "username": self.username, "name": self.name, "github_url": self.github_url}
+        return fields | {"avatar_url": self.avatar_url} | self.extra
+
 
 class Accounts:
     """`accounts.current()`: who the API token belongs to."""

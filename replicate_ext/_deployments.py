@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Unpack
@@ -106,6 +107,21 @@ class Deployment:
         if self._client is None:
             raise InvalidArgumentError("This deployment is not attached to a client; get it through a Client.")
         return DeploymentPredictions(self._client, self.owner, self.name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The deployment as the API describes it."""
+        release: dict[str, Any] | None = None
+        if self.current_release is not None:
+            current = self.current_release
+            release = {
+                "number": current.number,
+                "model": current.model,
+                "version": current.version,
+                "created_at": current.created_at,
+                "created_by": current.created_by.to_dict() if current.created_by is not None else None,
+                "configuration": dataclasses.asdict(current.configuration),
+            }
+        return {"owner": self.owner, "name": self.name, "current_release": release} | self.extra
 
     def __repr__(self) -> str:
         number = self.current_release.number if self.current_release else None

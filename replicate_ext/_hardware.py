@@ -24,6 +24,10 @@ class Hardware:
     name: str
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The hardware as the API describes it."""
+        return {"sku": self.sku, "name": self.name} | self.extra
+
 
 HardwareList = list[Hardware]
 
