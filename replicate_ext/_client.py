@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
+from ._claims import Claims
 from ._config import NOT_GIVEN, NotGiven, normalize_base_url, poll_interval_from_env, to_timeout, token_from_env
 from ._exceptions import ConfigurationError
 from ._http import Call, Flow, Requester, drive_async, drive_sync
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from ._files import Files
     from ._hardware import HardwareNamespace
     from ._models import Models
-    from ._predictions import Prediction, Predictions
+    from ._predictions import Predictions
     from ._run import Ref
     from ._search import SearchResults
     from ._stream import ServerSentEvent
@@ -127,9 +128,9 @@ class Client:
         )
         self._pools = _Pools()
         self._schemas: dict[str, dict[str, Any] | None] = {}
-        # Ids of the predictions this client created (most recent last), so that recovering from a lost
-        # create answer never adopts a prediction that belongs to another create.
-        self._created: dict[str, None] = {}
+        # Which predictions this client's creates made, and which creates are in flight: finding the prediction
+        # of a create whose answer was lost must never take one that belongs to another create.
+        self._claims = Claims()
 
     # -- configuration ----------------------------------------------------------------------------------------
 
@@ -384,16 +385,6 @@ class Client:
 
     async def _adrive(self, flow: Flow[T]) -> T:
         return await drive_async(flow, self._ahttp())
-
-    def _claim(self, prediction: Prediction) -> Prediction:
-        created = self._created
-        created[prediction.id] = None
-        if len(created) > 10_000:
-            del created[next(iter(created))]
-        return prediction
-
-    def _known(self, prediction_id: str) -> bool:
-        return prediction_id in self._created
 
     # -- lifecycle --------------------------------------------------------------------------------------------
 

@@ -665,33 +665,70 @@ def create_flow(
     from ._files import encode_input_flow
 
     encoded = yield from encode_input_flow(client, input, options.file_encoding_strategy)
-    prediction = yield from client._requester.call(create_call(target, encoded, options, client))
-    return client._claim(prediction)
+    return (yield from send_create_flow(client, target, encoded, options))
 
 
-def find_created_flow(
-    client: Client, target: Target, encoded_input: Any, since: datetime.datetime, max_pages: int = 10
+def send_create_flow(client: Client, target: Target, encoded_input: Any, options: CreateOptions) -> Flow[Prediction]:
+    """Create the prediction (input already encoded), keeping the client's account of which creates are in
+    flight and which predictions they made (see `_claims.py`)."""
+    from ._claims import claim_key
+
+    key = claim_key(target, encoded_input)
+    ticket = client._claims.sending(key)
+    prediction: Prediction | None = None
+    try:
+        prediction = yield from client._requester.call(create_call(target, encoded_input, options, client))
+    finally:
+        client._claims.settled(key, ticket, prediction.id if prediction is not None else None)
+    return prediction
+
+
+def recover_created_flow(
+    client: Client, target: Target, encoded_input: Any, sent_at: datetime.datetime, max_pages: int = 10
 ) -> Flow[Prediction | None]:
-    """After a create whose answer was lost: the prediction it made, if the API has exactly one candidate.
+    """After a create whose answer was lost: a prediction it may have made, now owned by the caller.
 
-    A candidate was created since `since` (less a margin for clock skew), runs the same target with the same
-    input, and is not a prediction this client already knows as the result of another create. None when there
-    is no candidate or more than one: then nothing can be told for sure.
+    A candidate runs the same target with the same input, was created since the first create of that target
+    and input that is being looked for was sent (less a margin for clock skew), and is owned by no other create
+    of this client, nor can become the answer of one still in flight: creates of the same target and input are
+    interchangeable (`_claims.py` has the rules). None when there is no candidate: then nothing can be told.
     """
-    after = since - datetime.timedelta(seconds=30)
-    call = client.predictions._list_call(None, after, None)
+    from ._claims import claim_key
+
+    claims = client._claims
+    key = claim_key(target, encoded_input)
+    recovery = claims.start_recovery(key, sent_at)
+    try:
+        while True:  # each new look follows another recovery's success: there are only so many
+            seen = claims.recoveries
+            since = claims.earliest_recovery(key, sent_at) - datetime.timedelta(seconds=30)
+            candidates = yield from _candidates_flow(client, target, encoded_input, since, max_pages)
+            in_flight = claims.in_flight(key)  # any create sent before the listing came back may own a candidate
+            while claims.any_in_flight(key, in_flight):
+                yield Sleep(0.02)
+            taken = claims.take(p.id for p in candidates)
+            if taken is not None:
+                return next(p for p in candidates if p.id == taken)
+            if claims.recoveries == seen:
+                return None
+    finally:
+        claims.end_recovery(key, recovery)
+
+
+def _candidates_flow(
+    client: Client, target: Target, encoded_input: Any, since: datetime.datetime, max_pages: int
+) -> Flow[list[Prediction]]:
+    """The predictions of `target` with `encoded_input` created since `since`, oldest first."""
+    call = client.predictions._list_call(None, since, None)
     candidates: list[Prediction] = []
     for _ in range(max_pages):
         page = yield from client._requester.call(call)
-        candidates.extend(
-            p for p in page.results if _same_request(p, target, encoded_input) and not client._known(p.id)
-        )
+        candidates.extend(p for p in page.results if _same_request(p, target, encoded_input))
         if page.next is None:
             break
         call = client.predictions._list_call(page.next, None, None)
-    if len(candidates) != 1:
-        return None
-    return client._claim(candidates[0])
+    candidates.reverse()  # the API lists the newest first
+    return candidates
 
 
 def _same_request(prediction: Prediction, target: Target, encoded_input: Any) -> bool:

@@ -22,10 +22,10 @@ from ._predictions import (
     CreateParams,
     Prediction,
     RunParams,
-    create_call,
-    create_flow,
-    find_created_flow,
+    Target,
     raise_for_status,
+    recover_created_flow,
+    send_create_flow,
     target_of,
     wait_flow,
 )
@@ -74,17 +74,7 @@ def run_flow(
     target, schema = target_of(ref)
     options = _options(params, wait, deadline)
     encoded = yield from encode_input_flow(client, input, options.file_encoding_strategy)
-    sent_at = datetime.datetime.now(datetime.UTC)
-    try:
-        prediction = client._claim((yield from client._requester.call(create_call(target, encoded, options, client))))
-    except (AmbiguousCreateError, ServerError) as exc:
-        # The create may have happened with its answer lost. Creating again could run the model twice, so look
-        # for the prediction instead; if there is not exactly one candidate, the error stands.
-        found = yield from find_created_flow(client, target, encoded, sent_at)
-        if found is None:
-            raise
-        logger.info("%s lost its answer (%s); carrying on with prediction %s", exc.__class__.__name__, exc, found.id)
-        prediction = found
+    prediction = yield from recovering_create_flow(client, target, encoded, options)
     tracker.prediction = prediction
     try:
         prediction = yield from wait_flow(client, prediction, deadline)
@@ -105,6 +95,20 @@ def run_flow(
         if is_iterator_output(schema):
             return iter(prediction.output if use_file_output else output)
     return prediction.output if use_file_output else output
+
+
+def recovering_create_flow(client: Client, target: Target, encoded: Any, options: CreateOptions) -> Flow[Prediction]:
+    """Create a prediction; when the answer is lost, find the prediction the create made instead of creating again
+    (which could run the model twice). If none can be found, the error stands."""
+    sent_at = datetime.datetime.now(datetime.UTC)
+    try:
+        return (yield from send_create_flow(client, target, encoded, options))
+    except (AmbiguousCreateError, ServerError) as exc:
+        found = yield from recover_created_flow(client, target, encoded, sent_at)
+        if found is None:
+            raise
+        logger.info("%s lost its answer (%s); carrying on with prediction %s", exc.__class__.__name__, exc, found.id)
+        return found
 
 
 def version_schema_flow(client: Client, prediction: Prediction) -> Flow[dict[str, Any] | None]:
@@ -274,7 +278,9 @@ def _stream_create_flow(
 ) -> Flow[Prediction]:
     target, _ = target_of(ref)
     params["stream"] = True  # ask for the stream URL even where it is not given by default
-    return create_flow(client, target, input, CreateOptions.build(**params))
+    options = CreateOptions.build(**params)
+    encoded = yield from encode_input_flow(client, input, options.file_encoding_strategy)
+    return (yield from recovering_create_flow(client, target, encoded, options))
 
 
 async def async_stream(

@@ -6,6 +6,7 @@ import hashlib
 import shutil
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,11 @@ class SlowTrainer(BasePredictor):
         return target
 
 
+def sample(prompt: str = "", temperature: float = Input(default=0.75, ge=0, le=5)) -> str:
+    """A different answer every time, as a sampling model gives: tells its predictions apart."""
+    return f"{prompt} #{uuid.uuid4().hex}"
+
+
 def words(count: int = 3) -> Iterator[str]:
     """Yields words one at a time (an iterator output that is not concatenated text)."""
     for index in range(count):
@@ -57,5 +63,6 @@ MODELS = {
     "test/file-info": file_info,
     "test/upscale": upscale,
     "test/words": words,
+    "test/sample": sample,
     "test/slow-trainer": SlowTrainer,
 }
