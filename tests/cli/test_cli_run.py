@@ -33,6 +33,9 @@ def test_help_version_and_usage_errors_need_no_server() -> None:
     assert cli(None, "--version").stdout.startswith("replicate-ext ")
     run_help = cli(None, "run", "--help").stdout
     assert "{{output[0]}}" in run_help and "--save DIR" in run_help and "exit status" in run_help
+    code = "import sys; from replicate_ext.cli import build_parser; build_parser(); print(sorted(sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "httpx" not in loaded and "rich" not in loaded and "replicate_api" not in loaded  # --help stays light
     module = subprocess.run([sys.executable, "-m", "replicate_ext.cli", "predictions", "--help"], capture_output=True)
     assert module.returncode == 0 and b"wait" in module.stdout
     unknown = cli(None, "frobnicate")
