@@ -9,13 +9,13 @@ import argparse
 import functools
 import itertools
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     import replicate_ext
 
-    from ._render import Renderer
+    from ._render import Column, Renderer
 
 __all__ = [
     "EXIT_API",
@@ -29,6 +29,8 @@ __all__ = [
     "UsageError",
     "add_command",
     "items",
+    "show_deleted",
+    "show_list",
 ]
 
 T = TypeVar("T")
@@ -138,24 +140,21 @@ def add_group(
     return parser.add_subparsers(dest=f"{name}_command", metavar="COMMAND", required=True)
 
 
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number of 1 or more, got {text!r}")
-    return value
+def _whole_number(minimum: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected a number of {minimum} or more, got {text!r}")
+        return value
+
+    return parse
 
 
-def non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number of 0 or more, got {text!r}")
-    return value
+positive_int = _whole_number(1)
+non_negative_int = _whole_number(0)
 
 
 def seconds(text: str) -> float:
@@ -172,3 +171,28 @@ def items(pages: Iterable[Iterable[T]], limit: int | None) -> Iterator[T]:
     """The items of lazily fetched pages, stopping after `limit` (so no page past it is fetched)."""
     flat = itertools.chain.from_iterable(pages)
     return itertools.islice(flat, limit) if limit is not None else flat
+
+
+def show_list(
+    ctx: Context,
+    found: Iterable[Any],
+    columns: Sequence[Column],
+    row: Callable[[Any], Sequence[str]],
+    what: str,
+) -> int:
+    """Objects of a list: JSON Lines of their `to_dict()` with --json, else a table (see `Renderer.table`)."""
+    if ctx.json:
+        for item in found:
+            ctx.out.json_line(item.to_dict())
+    elif not ctx.out.table(columns, (row(item) for item in found)):
+        ctx.out.note(f"No {what}.")
+    return EXIT_OK
+
+
+def show_deleted(ctx: Context, what: str, name: str) -> int:
+    """Say that something was deleted: `{"deleted": name}` with --json, a note on a terminal, else nothing."""
+    if ctx.json:
+        ctx.out.json({"deleted": name})
+    else:
+        ctx.out.note(f"Deleted {what} {name}.")
+    return EXIT_OK

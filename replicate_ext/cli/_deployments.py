@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from ._common import EXIT_OK, Context, add_command, add_group, items, non_negative_int
+from ._common import EXIT_OK, Context, add_command, add_group, items, non_negative_int, show_deleted, show_list
 from ._render import Column
 
 if TYPE_CHECKING:
@@ -77,13 +77,7 @@ def _list(ctx: Context) -> int:
     from replicate_ext import paginate
 
     found = items(paginate(ctx.client.deployments.list), ctx.args.limit)
-    if ctx.json:
-        for deployment in found:
-            ctx.out.json_line(deployment.to_dict())
-        return EXIT_OK
-    if not ctx.out.table(DEPLOYMENT_COLUMNS, (_row(d) for d in found)):
-        ctx.out.note("No deployments.")
-    return EXIT_OK
+    return show_list(ctx, found, DEPLOYMENT_COLUMNS, _row, "deployments")
 
 
 def _get(ctx: Context) -> int:
@@ -120,8 +114,4 @@ def _update(ctx: Context) -> int:
 
 def _delete(ctx: Context) -> int:
     ctx.client.deployments.delete(ctx.args.deployment)
-    if ctx.json:
-        ctx.out.json({"deleted": ctx.args.deployment})
-    else:
-        ctx.out.note(f"Deleted deployment {ctx.args.deployment}.")
-    return EXIT_OK
+    return show_deleted(ctx, "deployment", ctx.args.deployment)

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ._common import EXIT_OK, Context, UsageError, add_command, add_group, items
+from ._common import EXIT_OK, Context, UsageError, add_command, add_group, items, show_deleted, show_list
 from ._render import Column
 
 if TYPE_CHECKING:
@@ -70,14 +70,11 @@ def _list(ctx: Context) -> int:
     from replicate_ext import paginate
 
     found = items(paginate(ctx.client.files.list), ctx.args.limit)
-    if ctx.json:
-        for file in found:
-            ctx.out.json_line(file.to_dict())
-        return EXIT_OK
-    rows = ([f.id, f.name or "", f.content_type, str(f.size), f.created_at or ""] for f in found)
-    if not ctx.out.table(FILE_COLUMNS, rows):
-        ctx.out.note("No files.")
-    return EXIT_OK
+    return show_list(ctx, found, FILE_COLUMNS, _row, "files")
+
+
+def _row(file: File) -> list[str]:
+    return [file.id, file.name or "", file.content_type, str(file.size), file.created_at or ""]
 
 
 def _upload(ctx: Context) -> int:
@@ -104,11 +101,7 @@ def _get(ctx: Context) -> int:
 
 def _delete(ctx: Context) -> int:
     ctx.client.files.delete(ctx.args.id)
-    if ctx.json:
-        ctx.out.json({"deleted": ctx.args.id})
-    else:
-        ctx.out.note(f"Deleted file {ctx.args.id}.")
-    return EXIT_OK
+    return show_deleted(ctx, "file", ctx.args.id)
 
 
 def _download(ctx: Context) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import EXIT_OK, Context, add_command, add_group
+from ._common import Context, add_command, add_group, show_list
 from ._render import Column
 
 __all__ = ["register"]
@@ -16,10 +16,5 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _list(ctx: Context) -> int:
-    hardware = ctx.client.hardware.list()
-    if ctx.json:
-        for item in hardware:
-            ctx.out.json_line(item.to_dict())
-        return EXIT_OK
-    ctx.out.table((Column("sku", 30), Column("name", 50)), ([item.sku, item.name] for item in hardware))
-    return EXIT_OK
+    columns = (Column("sku", 30), Column("name", 50))
+    return show_list(ctx, ctx.client.hardware.list(), columns, lambda item: [item.sku, item.name], "hardware")

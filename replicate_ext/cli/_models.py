@@ -7,7 +7,7 @@ import functools
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from ._common import EXIT_OK, Context, UsageError, add_command, add_group, items
+from ._common import EXIT_OK, Context, UsageError, add_command, add_group, items, show_deleted, show_list
 from ._render import Column
 
 if TYPE_CHECKING:
@@ -67,14 +67,11 @@ def show_model(ctx: Context, model: Model) -> None:
 
 
 def _models(ctx: Context, found: Iterable[Model]) -> int:
-    if ctx.json:
-        for model in found:
-            ctx.out.json_line(model.to_dict())
-        return EXIT_OK
-    rows = ([m.id, m.visibility or "", str(m.run_count or 0), m.description or ""] for m in found)
-    if not ctx.out.table(MODEL_COLUMNS, rows):
-        ctx.out.note("No models.")
-    return EXIT_OK
+    return show_list(ctx, found, MODEL_COLUMNS, _model_row, "models")
+
+
+def _model_row(model: Model) -> list[str]:
+    return [model.id, model.visibility or "", str(model.run_count or 0), model.description or ""]
 
 
 def _get(ctx: Context) -> int:
@@ -126,8 +123,4 @@ def _create(ctx: Context) -> int:
 
 def _delete(ctx: Context) -> int:
     ctx.client.models.delete(ctx.args.model)
-    if ctx.json:
-        ctx.out.json({"deleted": ctx.args.model})
-    else:
-        ctx.out.note(f"Deleted model {ctx.args.model}.")
-    return EXIT_OK
+    return show_deleted(ctx, "model", ctx.args.model)

@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import time
 
-from ._common import EXIT_INTERRUPTED, EXIT_OK, CommandError, Context, add_command, add_group, items, seconds
-from ._render import Column, status_style
+from ._common import EXIT_OK, Context, add_command, add_group, items, seconds, show_list
+from ._run import JOB_COLUMNS, job_row, show_job
 
-__all__ = ["PREDICTION_COLUMNS", "register"]
-
-PREDICTION_COLUMNS = (
-    Column("id", 30),
-    Column("model", 40),
-    Column("status", 10, status_style),
-    Column("created_at", 27),
-)
+__all__ = ["register"]
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -45,50 +37,30 @@ def _list(ctx: Context) -> int:
     args = ctx.args
     filters = {"created_after": args.created_after, "created_before": args.created_before}
     found = items(paginate(ctx.client.predictions.list, **filters), args.limit)
-    if ctx.json:
-        for prediction in found:
-            ctx.out.json_line(prediction.to_dict())
-        return EXIT_OK
-    rows = ([p.id, p.model or p.version, p.status, p.created_at or ""] for p in found)
-    if not ctx.out.table(PREDICTION_COLUMNS, rows):
-        ctx.out.note("No predictions.")
-    return EXIT_OK
+    return show_list(ctx, found, JOB_COLUMNS, job_row, "predictions")
 
 
 def _get(ctx: Context) -> int:
-    from ._run import show_prediction
-
-    show_prediction(ctx, ctx.client.predictions.get(ctx.args.id))
+    show_job(ctx, ctx.client.predictions.get(ctx.args.id))
     return EXIT_OK
 
 
 def _cancel(ctx: Context) -> int:
-    from ._run import show_prediction
-
-    show_prediction(ctx, ctx.client.predictions.cancel(ctx.args.id))
+    show_job(ctx, ctx.client.predictions.cancel(ctx.args.id))
     return EXIT_OK
 
 
 def _wait(ctx: Context) -> int:
-    from ._run import TimedOut, follow, report_failure, show_output
+    from ._run import report_failure, show_output, watch
 
-    args = ctx.args
-    prediction = ctx.client.predictions.get(args.id)
-    deadline = time.monotonic() + args.timeout if args.timeout else None
-    try:
-        with ctx.out.activity(prediction.id) as activity:
-            follow(ctx, prediction, activity, deadline=deadline)
-    except KeyboardInterrupt:
-        ctx.out.message(f"Stopped waiting; prediction {prediction.id} is still {prediction.status}.")
-        return EXIT_INTERRUPTED
-    except TimedOut:
-        raise CommandError(
-            f"prediction {prediction.id} was still {prediction.status} after {args.timeout:g} s (it keeps running)."
-        ) from None
+    prediction = ctx.client.predictions.get(ctx.args.id)
+    stopped = watch(ctx, prediction, ctx.args.timeout)
+    if stopped is not None:
+        return stopped
     if ctx.json:
         ctx.out.json(prediction.to_dict())
     if prediction.status != "succeeded":
-        return report_failure(ctx, prediction, "prediction")
+        return report_failure(ctx, prediction)
     if not ctx.json:
         show_output(ctx, prediction.output)
     return EXIT_OK

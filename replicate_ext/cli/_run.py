@@ -21,6 +21,7 @@ from ._common import (
     add_command,
     seconds,
 )
+from ._render import Column, status_style
 
 if TYPE_CHECKING:
     from replicate_ext import Prediction, Training
@@ -28,7 +29,18 @@ if TYPE_CHECKING:
     from ._inputs import RawInput
     from ._render import Activity
 
-__all__ = ["add_input_arguments", "follow", "register", "report_failure", "show_output", "typed_input"]
+__all__ = [
+    "JOB_COLUMNS",
+    "add_input_arguments",
+    "follow",
+    "job_row",
+    "register",
+    "report_failure",
+    "show_job",
+    "show_output",
+    "typed_input",
+    "watch",
+]
 
 RUN_EXAMPLES = """\
 examples:
@@ -215,8 +227,31 @@ def follow(
         activity.update(status=job.status, fraction=progress.percentage if progress else None)
 
 
-def report_failure(ctx: Context, job: Prediction | Training, kind: str) -> int:
+def watch(ctx: Context, job: Prediction | Training, timeout: float | None) -> int | None:
+    """Follow a prediction or training someone else started until it ends, with the live status; None when it
+    ended. Ctrl-C stops the watch and leaves it running (exit status 130); so does `timeout` (a `CommandError`)."""
+    kind = _kind(job)
+    deadline = time.monotonic() + timeout if timeout else None
+    try:
+        with ctx.out.activity(job.id) as activity:
+            follow(ctx, job, activity, deadline=deadline)
+    except KeyboardInterrupt:
+        ctx.out.message(f"Stopped waiting; {kind} {job.id} is still {job.status}.")
+        return EXIT_INTERRUPTED
+    except TimedOut:
+        raise CommandError(f"{kind} {job.id} was still {job.status} after {timeout:g} s (it keeps running).") from None
+    return None
+
+
+def _kind(job: Prediction | Training) -> str:
+    from replicate_ext import Training
+
+    return "training" if isinstance(job, Training) else "prediction"
+
+
+def report_failure(ctx: Context, job: Prediction | Training) -> int:
     """Say on stderr that a prediction or training failed or was canceled, with the last lines of its logs."""
+    kind = _kind(job)
     if job.status == "failed":
         ctx.out.error(f"{kind} {job.id} failed: {job.error or 'no error message'}")
     else:
@@ -316,7 +351,7 @@ def _run(ctx: Context) -> int:
     except _Interrupted as interrupted:
         return _cancel_on_interrupt(ctx, interrupted.prediction)
     if args.no_wait:
-        show_prediction(ctx, prediction)
+        show_job(ctx, prediction)
         return EXIT_OK
     ctx.out.note(f"Prediction {prediction.id} ({prediction.urls.get('web') or prediction.urls.get('get', '')})")
     started = time.monotonic()
@@ -346,7 +381,7 @@ def _run(ctx: Context) -> int:
     if prediction.status != "succeeded":
         if ctx.json:
             ctx.out.json(prediction.to_dict())
-        return report_failure(ctx, prediction, "prediction")
+        return report_failure(ctx, prediction)
     output = prediction.output
     files = isinstance(output, list) and any(_is_file(item) for item in output)
     if args.save is not None:
@@ -398,7 +433,7 @@ def _stream(ctx: Context) -> int:
     if not ctx.json and streamed and not "".join(streamed).endswith("\n"):
         ctx.out.write("\n")
     if prediction.status != "succeeded":
-        return report_failure(ctx, prediction, "prediction")
+        return report_failure(ctx, prediction)
     if not streamed:  # a model that does not stream: its whole output, once
         if ctx.json:
             ctx.out.json_line({"event": "output", "data": prediction.raw_output})
@@ -407,26 +442,36 @@ def _stream(ctx: Context) -> int:
     return EXIT_OK
 
 
-# -- showing predictions ------------------------------------------------------------------------------------------
+# -- showing predictions and trainings ---------------------------------------------------------------------------
+
+JOB_COLUMNS = (
+    Column("id", 30),
+    Column("model", 40),
+    Column("status", 10, status_style),
+    Column("created_at", 27),
+)
 
 
-def show_prediction(ctx: Context, prediction: Prediction) -> None:
-    """A prediction as JSON, or as a short record for people."""
+def job_row(job: Prediction | Training) -> list[str]:
+    """A prediction's or training's row in a list."""
+    return [job.id, job.model or job.version or "", job.status, job.created_at or ""]
+
+
+def show_job(ctx: Context, job: Prediction | Training) -> None:
+    """A prediction or training as JSON, or as a short record for people."""
     if ctx.json:
-        ctx.out.json(prediction.to_dict())
+        ctx.out.json(job.to_dict())
         return
-    from ._render import status_style
-
+    output = job.to_dict().get("output")
     fields = [
-        ("id", prediction.id),
-        ("model", prediction.model),
-        ("version", prediction.version),
-        ("status", prediction.status),
-        ("created_at", prediction.created_at),
-        ("completed_at", prediction.completed_at),
-        ("error", prediction.error),
-        ("url", prediction.urls.get("web") or prediction.urls.get("get")),
+        ("id", job.id),
+        ("model", job.model),
+        ("version", job.version),
+        ("status", job.status),
+        ("created_at", job.created_at),
+        ("completed_at", job.completed_at),
+        ("error", job.error),
+        ("url", job.urls.get("web") or job.urls.get("get")),
+        ("output", output if job.status == "succeeded" else None),
     ]
-    if prediction.status == "succeeded" and prediction.raw_output is not None:
-        fields.append(("output", prediction.raw_output))
-    ctx.out.record(fields, {"status": status_style(prediction.status)})
+    ctx.out.record(fields, {"status": status_style(job.status)})

@@ -3,34 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import time
-from typing import TYPE_CHECKING
 
-from ._common import (
-    EXIT_INTERRUPTED,
-    EXIT_OK,
-    CommandError,
-    Context,
-    UsageError,
-    add_command,
-    add_group,
-    items,
-    seconds,
-)
-from ._render import Column, status_style
-from ._run import add_input_arguments
-
-if TYPE_CHECKING:
-    from replicate_ext import Training
+from ._common import EXIT_OK, Context, UsageError, add_command, add_group, items, seconds, show_list
+from ._run import JOB_COLUMNS, add_input_arguments, job_row, show_job
 
 __all__ = ["register"]
-
-TRAINING_COLUMNS = (
-    Column("id", 30),
-    Column("model", 40),
-    Column("status", 10, status_style),
-    Column("created_at", 27),
-)
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -57,28 +34,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     cancel.add_argument("id", metavar="ID")
 
 
-def show_training(ctx: Context, training: Training) -> None:
-    if ctx.json:
-        ctx.out.json(training.to_dict())
-        return
-    ctx.out.record(
-        [
-            ("id", training.id),
-            ("model", training.model),
-            ("version", training.version),
-            ("status", training.status),
-            ("created_at", training.created_at),
-            ("completed_at", training.completed_at),
-            ("error", training.error),
-            ("output", training.output),
-        ],
-        {"status": status_style(training.status)},
-    )
-
-
 def _create(ctx: Context) -> int:
-    from ._inputs import read_inputs
-    from ._run import TimedOut, follow, report_failure, typed_input
+    from ._inputs import coerce_without_schema, read_inputs
+    from ._run import report_failure, watch
 
     args = ctx.args
     if args.timeout and not args.wait:
@@ -86,29 +44,21 @@ def _create(ctx: Context) -> int:
     if ":" not in args.ref:
         raise UsageError(f"Name the trainer with its version, as owner/name:VERSION; got {args.ref!r}.")
     raw = read_inputs(args.inputs, args.input_json)
-    input = typed_input(ctx, args.ref, raw, validate=False)
+    # A trainer's inputs are its training inputs, which the version's schema does not describe as it does the
+    # prediction inputs: text is read as JSON where it parses, and the API checks the rest.
+    input = raw.merged(coerce_without_schema(raw.texts))
     options = {"webhook": args.webhook} if args.webhook else {}
     training = ctx.client.trainings.create(args.ref, input, args.destination, **options)
-    if not args.wait:
-        show_training(ctx, training)
-        return EXIT_OK
-    deadline = time.monotonic() + args.timeout if args.timeout else None
-    try:
-        with ctx.out.activity(training.id) as activity:
-            follow(ctx, training, activity, deadline=deadline)
-    except KeyboardInterrupt:
-        ctx.out.message(f"Stopped waiting; training {training.id} is still {training.status}.")
-        return EXIT_INTERRUPTED
-    except TimedOut:
-        raise CommandError(
-            f"training {training.id} was still {training.status} after {args.timeout:g} s (it keeps running)."
-        ) from None
-    show_training(ctx, training)
-    return EXIT_OK if training.status == "succeeded" else report_failure(ctx, training, "training")
+    if args.wait:
+        stopped = watch(ctx, training, args.timeout)
+        if stopped is not None:
+            return stopped
+    show_job(ctx, training)
+    return EXIT_OK if training.status == "succeeded" or not args.wait else report_failure(ctx, training)
 
 
 def _get(ctx: Context) -> int:
-    show_training(ctx, ctx.client.trainings.get(ctx.args.id))
+    show_job(ctx, ctx.client.trainings.get(ctx.args.id))
     return EXIT_OK
 
 
@@ -116,16 +66,9 @@ def _list(ctx: Context) -> int:
     from replicate_ext import paginate
 
     found = items(paginate(ctx.client.trainings.list), ctx.args.limit)
-    if ctx.json:
-        for training in found:
-            ctx.out.json_line(training.to_dict())
-        return EXIT_OK
-    rows = ([t.id, t.model or "", t.status, t.created_at or ""] for t in found)
-    if not ctx.out.table(TRAINING_COLUMNS, rows):
-        ctx.out.note("No trainings.")
-    return EXIT_OK
+    return show_list(ctx, found, JOB_COLUMNS, job_row, "trainings")
 
 
 def _cancel(ctx: Context) -> int:
-    show_training(ctx, ctx.client.trainings.cancel(ctx.args.id))
+    show_job(ctx, ctx.client.trainings.cancel(ctx.args.id))
     return EXIT_OK
