@@ -156,6 +156,10 @@ class Renderer:
             console = self._consoles[stderr] = Console(file=self.stderr if stderr else self.stdout, highlight=False)
         return console
 
+    def terminal(self) -> bool:
+        """Whether standard output is drawn for a terminal (with rich); False when it gets plain text."""
+        return self._console(stderr=False) is not None
+
     # -- standard output ------------------------------------------------------------------------------------------
 
     def json(self, data: Any) -> None:
