@@ -7,6 +7,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,14 @@ def file_info(file: Path) -> dict[str, Any]:
     return {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
 
 
-MODELS = {"test/echo": echo, "test/file-info": file_info}
+def big_file(megabytes: int = Input(default=2, ge=1, le=16)) -> Path:
+    """Returns a file of that many MiB (a download large enough for a progress bar)."""
+    target = Path(tempfile.mkdtemp()) / "big.bin"
+    target.write_bytes(bytes(megabytes * 1024 * 1024))
+    return target
+
+
+MODELS = {"test/echo": echo, "test/file-info": file_info, "test/big-file": big_file}
 
 
 @pytest.fixture(scope="package")

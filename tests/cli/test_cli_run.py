@@ -229,14 +229,23 @@ def _under_a_terminal(args: list[str], env: dict[str, str]) -> tuple[int, bytes]
 
 
 def test_progress_is_drawn_on_a_terminal_and_absent_when_piped(server: LocalReplicate) -> None:
-    args = ["run", "demo/fractal", "width=320", "height=320", "prompt=progress"]
+    args = ["run", "demo/sleep", "seconds=1.2"]  # logs a tqdm progress line every 0.24 s
     status, shown = _under_a_terminal(args, environment(server, TERM="xterm-256color"))
     assert status == 0
     assert b"\x1b[" in shown  # drawn with escape sequences
     assert b"%" in shown and b"processing" in shown  # the status and the percentage from the model's progress
-    assert b"fractal.png" in shown and b"succeeded in" in shown
+    assert b"1.2\r\n" in shown and b"succeeded in" in shown
+    args = ["run", "demo/sleep", "seconds=0.6"]  # progress lines still come, and must not be drawn
     status, plain = _under_a_terminal(args, environment(server, TERM="xterm-256color", NO_COLOR="1"))
     assert status == 0 and b"\x1b" not in plain and b"%" not in plain
     piped = cli(server, *args)
     assert piped.returncode == 0 and piped.stderr == "" and "\x1b" not in piped.stdout
-    assert piped.stdout.count("\n") == 1  # the output alone
+    assert piped.stdout == "0.6\n"  # the output alone
+
+
+def test_large_downloads_get_a_bar_on_a_terminal(server: LocalReplicate, tmp_path: Path) -> None:
+    status, shown = _under_a_terminal(
+        ["run", "test/big-file", "megabytes=3", "--save", str(tmp_path)], environment(server, TERM="xterm-256color")
+    )
+    assert status == 0 and (tmp_path / "big.bin").stat().st_size == 3 * 1024 * 1024
+    assert b"big.bin" in shown and b"MB" in shown  # the download bar: its label and the bytes received
