@@ -193,3 +193,13 @@ def test_terminals_get_colour_unless_no_color_or_a_dumb_term() -> None:
     renderer = Renderer(stdout=styled, stderr=_Terminal(), environ={"TERM": "xterm"})
     renderer.table([Column("status", 10)], [["succeeded"]])
     assert "status" in styled.getvalue() and "succeeded" in styled.getvalue()
+
+
+def test_the_live_status_line_counts_work_for_long_runs() -> None:
+    err = _Terminal()
+    renderer = Renderer(stdout=_Pipe(), stderr=err, environ={"TERM": "xterm"})
+    with renderer.activity("batch", total=10) as activity:
+        activity.update(completed=5, detail="5 done · 1 failed · 2 running · 3.2/s · ETA 0:02")
+        activity.update(status="processing")
+    drawn = err.getvalue()
+    assert "batch" in drawn and "50%" in drawn and "5 done · 1 failed" in drawn and "processing" in drawn
