@@ -96,8 +96,8 @@ class Client:
     ) -> None:
         if api_token is not None and (not isinstance(api_token, str) or not api_token.strip()):
             raise ConfigurationError("api_token must be a non-empty string (or None to use REPLICATE_API_TOKEN).")
-        if poll_interval is not None and (not isinstance(poll_interval, int | float) or poll_interval < 0):
-            raise ConfigurationError(f"poll_interval must be zero or more seconds, got {poll_interval!r}.")
+        if poll_interval is not None:
+            _check_poll_interval(poll_interval)
         if not isinstance(retry, RetryPolicy | NotGiven):
             raise ConfigurationError(f"retry must be a RetryPolicy (or NO_RETRIES), got {retry!r}.")
         if async_transport is not None and not _is_async_transport(async_transport):
@@ -159,9 +159,14 @@ class Client:
 
     @property
     def poll_interval(self) -> float:
+        """Seconds between polls while waiting for a prediction (settable, as in 1.x: `client.poll_interval = 1`)."""
         if self._poll_interval is None:
             self._poll_interval = poll_interval_from_env()
         return self._poll_interval
+
+    @poll_interval.setter
+    def poll_interval(self, value: float) -> None:
+        self._poll_interval = _check_poll_interval(value)
 
     def with_options(
         self,
@@ -179,8 +184,8 @@ class Client:
         """
         if not isinstance(retry, RetryPolicy | NotGiven):
             raise ConfigurationError(f"retry must be a RetryPolicy (or NO_RETRIES), got {retry!r}.")
-        if poll_interval is not None and (not isinstance(poll_interval, int | float) or poll_interval < 0):
-            raise ConfigurationError(f"poll_interval must be zero or more seconds, got {poll_interval!r}.")
+        if poll_interval is not None:
+            _check_poll_interval(poll_interval)
         other = copy.copy(self)
         for name in _NAMESPACES:  # namespaces made for this client must not serve the other one
             other.__dict__.pop(name, None)
@@ -438,6 +443,12 @@ class _Pools:
 _NAMESPACES = (
     "models", "predictions", "trainings", "deployments", "files", "collections", "hardware", "accounts", "webhooks"
 )  # fmt: skip
+
+
+def _check_poll_interval(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0 or value == float("inf"):
+        raise ConfigurationError(f"poll_interval must be zero or more seconds, got {value!r}.")
+    return float(value)
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:

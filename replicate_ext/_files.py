@@ -15,7 +15,7 @@ import time
 import unicodedata
 import urllib.parse
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from typing import IO, TYPE_CHECKING, Any, TypeAlias
+from typing import IO, TYPE_CHECKING, Any, TypeAlias, TypedDict
 
 import httpx
 
@@ -24,6 +24,7 @@ from ._datauri import DataURIError, encode_data_uri, parse_data_uri
 from ._exceptions import APIConnectionError, APITimeoutError, InvalidArgumentError, InvalidResponseError
 from ._http import Call, Flow
 from ._pagination import Page, collect_pages_flow, page_call
+from ._resource import ApiObject
 from ._retry import NO_RETRIES
 
 if TYPE_CHECKING:
@@ -220,6 +221,12 @@ class FileOutput(str):
             async for chunk in self._aiter_bytes(None, timeout, progress):
                 out.write(chunk)
         return target
+
+    def close(self) -> None:
+        """Nothing to close: every read opens and closes its own download (as 1.x's `close()`, a no-op)."""
+
+    async def aclose(self) -> None:
+        """Like `close`: nothing to close."""
 
     def _decoded(self) -> bytes:
         try:
@@ -514,7 +521,7 @@ def upload_flow(client: Client, local: _LocalFile, metadata: Mapping[str, Any] |
 # -- the files API ------------------------------------------------------------------------------------------------
 
 
-class File:
+class File(ApiObject):
     """A file stored with the files API."""
 
     id: str
@@ -573,8 +580,18 @@ class File:
         return {name: getattr(self, name) for name in fields} | {"urls": self.urls} | self.extra
 
 
+class FileOptions(TypedDict, total=False):
+    """The options of `files.create`."""
+
+    filename: str | None
+    content_type: str | None
+    metadata: Mapping[str, Any] | None
+
+
 class Files:
     """The files API: `create`, `get`, `list`, `delete`, `download` (and their `async_` forms)."""
+
+    CreateFileParams = FileOptions  # 1.x's name of the TypedDict
 
     def __init__(self, client: Client) -> None:
         self._client = client
@@ -659,13 +676,13 @@ class Files:
         """Like `create`, for async code."""
         return await self._client._adrive(self._create_flow(file, filename, content_type, metadata))
 
-    def get(self, id: str) -> File:
+    def get(self, file_id: str) -> File:
         """Get a file's details by id."""
-        return self._client._request(self._get_call(id))
+        return self._client._request(self._get_call(file_id))
 
-    async def async_get(self, id: str) -> File:
+    async def async_get(self, file_id: str) -> File:
         """Like `get`, for async code."""
-        return await self._client._arequest(self._get_call(id))
+        return await self._client._arequest(self._get_call(file_id))
 
     def list(self, cursor: str | None = None) -> Page[File]:
         """Every file (all pages are fetched, so `next` is None); with `cursor`, only that page."""
@@ -701,13 +718,15 @@ class Files:
         url = self._client._requester.url_for(kwargs["url"]).copy_merge_params(kwargs["params"])
         return FileOutput(str(url), self._client)
 
-    def delete(self, id: str) -> None:
-        """Delete a file."""
-        self._client._request(self._delete_call(id))
+    def delete(self, file_id: str) -> bool:
+        """Delete a file; True when done."""
+        self._client._request(self._delete_call(file_id))
+        return True
 
-    async def async_delete(self, id: str) -> None:
+    async def async_delete(self, file_id: str) -> bool:
         """Like `delete`, for async code."""
-        await self._client._arequest(self._delete_call(id))
+        await self._client._arequest(self._delete_call(file_id))
+        return True
 
 
 def _file_id(value: Any) -> str:

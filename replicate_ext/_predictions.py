@@ -9,7 +9,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Protocol, Self, TypedDict, TypeVar, Unpack
+from typing import TYPE_CHECKING, Any, Literal, Protocol, Self, TypedDict, TypeVar, Unpack, overload
 
 import httpx
 
@@ -24,6 +24,7 @@ from ._exceptions import (
 from ._http import Call, Flow, Perform, Sleep
 from ._identifier import ModelRef, parse_ref
 from ._pagination import Page, page_call
+from ._resource import ApiObject
 
 if TYPE_CHECKING:
     from ._client import Client
@@ -116,7 +117,7 @@ def _given(value: Any) -> Any:
     return None if isinstance(value, Unset) else value
 
 
-class Job:
+class Job(ApiObject):
     """What predictions and trainings share: fetching their state, waiting for the end, canceling them.
 
     Subclasses say where their calls are (`_namespace`) and how to take over a fresher state (`_replace_with`).
@@ -309,10 +310,12 @@ class Prediction(Job):
 
     __hash__ = None  # type: ignore[assignment]  # mutable, like the 1.x object
 
+    Progress = Progress  # 1.x's name for the class of `progress`
+
     def _namespace(self, client: Client) -> Predictions:
         return client.predictions
 
-    def stream(self, *, use_file_output: bool = False, timeout: float | None = None) -> Iterator[ServerSentEvent]:
+    def stream(self, use_file_output: bool = False, *, timeout: float | None = None) -> Iterator[ServerSentEvent]:
         """Yield the prediction's server-sent events (`output`, `logs`, then `done`) as they come.
 
         Needs a prediction with a stream URL (`urls["stream"]`). A dropped connection is resumed where it
@@ -325,7 +328,7 @@ class Prediction(Job):
         return stream_prediction(self._bound(), self, use_file_output=use_file_output, deadline=deadline_after(timeout))
 
     def async_stream(
-        self, *, use_file_output: bool = False, timeout: float | None = None
+        self, use_file_output: bool = False, *, timeout: float | None = None
     ) -> AsyncIterator[ServerSentEvent]:
         """Like `stream`, for async code."""
         from ._stream import astream_prediction
@@ -744,6 +747,8 @@ def _same_request(prediction: Prediction, target: Target, encoded_input: Any) ->
 class Predictions:
     """The `predictions` namespace: `create`, `get`, `list`, `cancel` (and their `async_` forms)."""
 
+    CreatePredictionParams = CreateParams  # 1.x's name of the TypedDict
+
     def __init__(self, client: Client) -> None:
         self._client = client
 
@@ -788,6 +793,20 @@ class Predictions:
 
     # -- create -----------------------------------------------------------------------------------------------
 
+    @overload
+    def create(
+        self, version: str | Version, input: Mapping[str, Any] | None = None, **params: Unpack[CreateParams]
+    ) -> Prediction: ...
+    @overload
+    def create(
+        self,
+        *,
+        model: str | Model | None = None,
+        version: str | Version | None = None,
+        deployment: str | None = None,
+        input: Mapping[str, Any] | None = None,
+        **params: Unpack[CreateParams],
+    ) -> Prediction: ...
     def create(
         self,
         *args: Any,
@@ -826,6 +845,20 @@ class Predictions:
         options = CreateOptions.build(**params)
         return self._client._drive(create_flow(self._client, target, inputs, options))
 
+    @overload
+    async def async_create(
+        self, version: str | Version, input: Mapping[str, Any] | None = None, **params: Unpack[CreateParams]
+    ) -> Prediction: ...
+    @overload
+    async def async_create(
+        self,
+        *,
+        model: str | Model | None = None,
+        version: str | Version | None = None,
+        deployment: str | None = None,
+        input: Mapping[str, Any] | None = None,
+        **params: Unpack[CreateParams],
+    ) -> Prediction: ...
     async def async_create(
         self,
         *args: Any,

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._http import Call
 from ._pagination import Page, collect_pages_flow, page_call
+from ._resource import ApiObject
 
 if TYPE_CHECKING:
     from replicate_api.models import Version as ApiVersion
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 __all__ = ["Version", "Versions"]
 
 
-class Version:
+class Version(ApiObject):
     """One immutable version of a model, with the OpenAPI schema of its inputs and outputs."""
 
     id: str
