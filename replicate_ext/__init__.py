@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from ._exceptions import ConfigurationError as ConfigurationError
     from ._exceptions import ConflictError as ConflictError
     from ._exceptions import InvalidArgumentError as InvalidArgumentError
+    from ._exceptions import InvalidInputError as InvalidInputError
     from ._exceptions import InvalidReferenceError as InvalidReferenceError
     from ._exceptions import InvalidResponseError as InvalidResponseError
     from ._exceptions import InvalidSecretKeyError as InvalidSecretKeyError
@@ -63,6 +64,7 @@ if TYPE_CHECKING:
     from ._exceptions import RateLimitError as RateLimitError
     from ._exceptions import ReplicateError as ReplicateError
     from ._exceptions import ReplicateException as ReplicateException
+    from ._exceptions import SchemaError as SchemaError
     from ._exceptions import ServerError as ServerError
     from ._exceptions import StreamError as StreamError
     from ._exceptions import UnprocessableEntityError as UnprocessableEntityError
@@ -86,6 +88,10 @@ if TYPE_CHECKING:
     from ._predictions import Progress as Progress
     from ._retry import NO_RETRIES as NO_RETRIES
     from ._retry import RetryPolicy as RetryPolicy
+    from ._schema import InputField as InputField
+    from ._schema import InputProblem as InputProblem
+    from ._schema import ModelSchema as ModelSchema
+    from ._schema import OutputSpec as OutputSpec
     from ._search import SearchCollection as SearchCollection
     from ._search import SearchModel as SearchModel
     from ._search import SearchPage as SearchPage
@@ -124,11 +130,11 @@ _MODULES = {
     ],
     "._exceptions": [
         "APIConnectionError", "APITimeoutError", "AmbiguousCreateError", "AuthenticationError", "BadRequestError",
-        "ConfigurationError", "ConflictError", "InvalidArgumentError", "InvalidReferenceError",
+        "ConfigurationError", "ConflictError", "InvalidArgumentError", "InvalidInputError", "InvalidReferenceError",
         "InvalidResponseError", "InvalidSecretKeyError", "InvalidSignatureError", "InvalidTimestampError",
         "MissingWebhookBodyError", "MissingWebhookHeaderError", "ModelError", "NotFoundError",
         "PermissionDeniedError", "PredictionCanceledError", "PredictionError", "PredictionTimeoutError",
-        "RateLimitError", "ReplicateError", "ReplicateException", "ServerError", "StreamError",
+        "RateLimitError", "ReplicateError", "ReplicateException", "SchemaError", "ServerError", "StreamError",
         "UnprocessableEntityError", "WebhookValidationError",
     ],
     "._files": ["File", "FileOutput", "Files"],
@@ -137,6 +143,7 @@ _MODULES = {
     "._pagination": ["Page", "async_paginate", "paginate"],
     "._predictions": ["TERMINAL_STATUSES", "Prediction", "Predictions", "Progress"],
     "._retry": ["NO_RETRIES", "RetryPolicy"],
+    "._schema": ["InputField", "InputProblem", "ModelSchema", "OutputSpec"],
     "._search": ["SearchCollection", "SearchModel", "SearchPage", "SearchResults"],
     "._stream": ["EventType", "ServerSentEvent"],
     "._trainings": ["Training", "Trainings"],

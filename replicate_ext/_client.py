@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from ._models import Models
     from ._predictions import Predictions
     from ._run import Ref
+    from ._schema import ModelSchema
     from ._search import SearchResults
     from ._stream import ServerSentEvent
     from ._trainings import Trainings
@@ -127,7 +128,9 @@ class Client:
             retry=retry if isinstance(retry, RetryPolicy) else RetryPolicy(),
         )
         self._pools = _Pools()
-        self._schemas: dict[str, dict[str, Any] | None] = {}
+        # Version id -> its schema, or why it has none; "owner/name" -> (when, its latest version id): _schema_fetch.py.
+        self._schemas: dict[str, ModelSchema | str] = {}
+        self._latest_versions: dict[str, tuple[float, str]] = {}
         # Which predictions this client's creates made, and which creates are in flight: finding the prediction
         # of a create whose answer was lost must never take one that belongs to another create.
         self._claims = Claims()

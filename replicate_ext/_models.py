@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal, Self, TypedDict, Unpack, overload
 
 from ._exceptions import InvalidArgumentError, ReplicateException
-from ._http import Call
+from ._http import Call, Flow
 from ._identifier import parse_model_name
 from ._pagination import Page, page_call
 from ._predictions import CreateOptions, CreateParams, Prediction, Target, _given, create_flow
@@ -15,6 +15,7 @@ from ._versions import Version, Versions
 
 if TYPE_CHECKING:
     from ._client import Client
+    from ._schema import ModelSchema
 
 __all__ = ["Model", "Models", "ModelsExamples", "ModelsPredictions", "ModelsReadme"]
 
@@ -111,6 +112,31 @@ class Model(ApiObject):
         if self._client is None:
             raise InvalidArgumentError("This model is not attached to a client; get it through a Client.")
         return Versions(self._client, self.owner, self.name)
+
+    @property
+    def schema(self) -> ModelSchema:
+        """The inputs and output of the model's latest version (`latest_version.schema`; see `ModelSchema`).
+
+        Raises:
+            SchemaError: The model has no version, or its latest version has no readable schema.
+        """
+        if self.latest_version is None:
+            from ._exceptions import SchemaError
+
+            raise SchemaError(
+                f"The model {self.id} has no version, so its inputs are not known; push a version of it first."
+            )
+        return self.latest_version.schema
+
+    def validate_input(self, input: Mapping[str, Any] | None) -> None:
+        """Check an input against the schema of the model's latest version (the version a run by name uses);
+        see `ModelSchema.validate`.
+
+        Raises:
+            InvalidInputError: The input does not fit; the error lists every problem and the valid inputs.
+            SchemaError: The model has no version, or its latest version has no readable schema.
+        """
+        self.schema.validate(input)
 
     @property
     def username(self) -> str:
@@ -407,6 +433,34 @@ class Models:
         """Like `delete`, for async code."""
         await self._client._arequest(self._delete_call(*owner_and_name(args, kwargs)))
         return True
+
+    def schema(self, ref: str | Model | Version) -> ModelSchema:
+        """The inputs and output of a model version, fetched from the API (once per version and client).
+
+        `ref` is `owner/name` (its latest version, which a run by name uses), `owner/name:version`, a `Model`
+        or a `Version`::
+
+            schema = client.models.schema("stability-ai/sdxl")
+            print([field.name for field in schema.inputs], schema.output.kind)
+
+        Raises:
+            InvalidArgumentError: `ref` is a bare version id: the API gives a version's schema only with its
+                model's name.
+            SchemaError: The model has no version, or the version has no readable schema.
+            NotFoundError: No such model or version.
+        """
+        return self._client._drive(self._schema_flow(ref))
+
+    async def async_schema(self, ref: str | Model | Version) -> ModelSchema:
+        """Like `schema`, for async code."""
+        return await self._client._adrive(self._schema_flow(ref))
+
+    def _schema_flow(self, ref: str | Model | Version) -> Flow[ModelSchema]:
+        from ._predictions import target_of
+        from ._schema_fetch import target_schema_flow
+
+        target, known = target_of(ref)
+        return target_schema_flow(self._client, target, known)
 
 
 class ModelsPredictions:

@@ -58,8 +58,24 @@ def words(count: int = 3) -> Iterator[str]:
         yield f"word{index}"
 
 
+def typed(
+    prompt: str = Input(description="What to make", min_length=1, max_length=40),
+    mode: str = Input(default="fast", choices=["fast", "slow"]),
+    steps: int = Input(default=4, ge=1, le=10),
+    strength: float = Input(default=0.5, ge=0.0, le=1.0),
+    code: str = Input(default="a1", regex=r"^[a-z][0-9]$"),
+    flag: bool = False,
+    seed: int | None = None,
+    images: list[Path] | None = None,
+) -> dict[str, Any]:
+    """Takes one input of every kind a schema can check, and says what it got."""
+    sizes = [image.stat().st_size for image in images or []]
+    return {"prompt": prompt, "mode": mode, "steps": steps, "strength": strength, "seed": seed, "sizes": sizes}
+
+
 MODELS = {
     "test/echo": echo,
+    "test/typed": typed,
     "test/file-info": file_info,
     "test/upscale": upscale,
     "test/words": words,
