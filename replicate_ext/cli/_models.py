@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -11,11 +12,18 @@ from ._common import EXIT_OK, Context, UsageError, add_command, add_group, items
 from ._render import Column
 
 if TYPE_CHECKING:
-    from replicate_ext import Model
+    from replicate_ext import InputField, Model
 
 __all__ = ["register"]
 
 MODEL_COLUMNS = (Column("model", 40), Column("visibility", 10), Column("runs", 12), Column("description", 60))
+INPUT_COLUMNS = (
+    Column("input", 30),
+    Column("type", 16),
+    Column("default", 24),
+    Column("range or choices", 30),
+    Column("description", 60),
+)
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -95,7 +103,59 @@ def _search(ctx: Context) -> int:
 
 
 def _schema(ctx: Context) -> int:
-    raise UsageError("models schema is not available yet.")
+    schema = ctx.client.models.schema(ctx.args.ref)
+    if ctx.json:
+        ctx.out.json(schema.to_dict())
+        return EXIT_OK
+    rows = [[f.name, _type(f), _default(f), _limits(f), f.description or ""] for f in schema.inputs]
+    if ctx.out.terminal():
+        ctx.out.table(INPUT_COLUMNS, rows, wrap=True)
+        ctx.out.record([("output", schema.output.kind)])
+    else:  # stable lines for scripts, each saying what it describes
+        ctx.out.table(INPUT_COLUMNS, (["input", *row] for row in rows))
+        ctx.out.write(f"output\t{schema.output.kind}\n")
+    return EXIT_OK
+
+
+def _type(f: InputField) -> str:
+    if f.type == "array" and f.items is not None:
+        return f"list of {f.items.type}"
+    return f.type + (" or null" if f.nullable else "")
+
+
+def _default(f: InputField) -> str:
+    if f.required:
+        return "(required)"
+    if not f.has_default or f.default is None:
+        return ""
+    return f.default if isinstance(f.default, str) else json.dumps(f.default)
+
+
+def _limits(f: InputField) -> str:
+    if f.choices is not None:
+        return ", ".join(c if isinstance(c, str) else json.dumps(c) for c in f.choices)
+    parts = []
+    low = _number(f.minimum) if f.minimum is not None else None
+    high = _number(f.maximum) if f.maximum is not None else None
+    if low is not None and high is not None:
+        parts.append(f"{low} to {high}")
+    elif low is not None:
+        parts.append(f">= {low}")
+    elif high is not None:
+        parts.append(f"<= {high}")
+    if f.exclusive_minimum is not None:
+        parts.append(f"> {_number(f.exclusive_minimum)}")
+    if f.exclusive_maximum is not None:
+        parts.append(f"< {_number(f.exclusive_maximum)}")
+    if f.min_length is not None or f.max_length is not None:
+        parts.append(f"length {f.min_length or 0} to {f.max_length if f.max_length is not None else 'any'}")
+    if f.pattern:
+        parts.append(f"matches {f.pattern}")
+    return "; ".join(parts)
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def _create(ctx: Context) -> int:

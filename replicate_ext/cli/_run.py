@@ -24,7 +24,7 @@ from ._common import (
 from ._render import Column, status_style
 
 if TYPE_CHECKING:
-    from replicate_ext import Prediction, Training
+    from replicate_ext import InputProblem, ModelSchema, Prediction, Training
 
     from ._inputs import RawInput
     from ._render import Activity
@@ -95,12 +95,62 @@ def add_input_arguments(parser: argparse.ArgumentParser, *, what: str) -> None:
 # -- inputs -----------------------------------------------------------------------------------------------------------
 
 
-def typed_input(ctx: Context, ref: str, raw: RawInput, *, validate: bool) -> dict[str, Any]:
-    """The input, typed by the model's schema and checked against it (before anything is created)."""
+def typed_input(ctx: Context, ref: str, raw: RawInput, *, validate: bool) -> tuple[dict[str, Any], ModelSchema | None]:
+    """The input, typed by the model's schema and checked against it (before anything is created), and the
+    schema (None when it was not needed or cannot be had).
+
+    Raises `InvalidInputError` listing every problem: text that cannot be read as its input's type, and, unless
+    `validate` is false, whatever `ModelSchema.validate` finds in the whole input.
+    """
+    from replicate_ext import InvalidInputError
+
     from ._inputs import coerce_without_schema
 
-    typed = coerce_without_schema(raw.texts)
-    return raw.merged(typed)
+    schema = _schema_of(ctx, ref, required=validate) if raw.texts or validate else None
+    if schema is None:
+        return raw.merged(coerce_without_schema(raw.texts)), None
+    typed: dict[str, Any] = {}
+    problems: list[InputProblem] = []
+    for name, text in raw.texts.items():
+        if name not in schema:
+            typed[name] = text  # the check below says it is unknown (and suggests the closest name)
+            continue
+        try:
+            typed[name] = schema.input(name).coerce(text)
+        except InvalidInputError as exc:
+            if validate:
+                problems.extend(exc.problems)
+            else:
+                typed[name] = text  # unchecked: sent as it was given
+    input = raw.merged(typed)
+    if validate:
+        unread = {problem.name for problem in problems}
+        problems.extend(schema.problems({k: v for k, v in input.items() if k not in unread}))
+    if problems:
+        order = {f.name: f.order for f in schema.inputs}
+        problems.sort(key=lambda problem: (problem.name in order, order.get(problem.name, 0)))
+        raise InvalidInputError(problems, [f.name for f in schema.inputs], required=schema.required)
+    return input, schema
+
+
+def _schema_of(ctx: Context, ref: str, *, required: bool) -> ModelSchema | None:
+    """The schema of what `ref` runs; None for a bare version id, whose schema the API gives only with the
+    model's name."""
+    from replicate_ext import SchemaError
+
+    if "/" not in ref:
+        if required:
+            ctx.out.note(
+                "The input is not checked: the schema of a bare version id needs its model's name "
+                "(run owner/name:VERSION to have it checked)."
+            )
+        return None
+    try:
+        return ctx.client.models.schema(ref)
+    except SchemaError as exc:
+        if required:
+            raise UsageError(f"{exc} (--no-validate sends the input unchecked.)") from exc
+        return None
 
 
 # -- creating -----------------------------------------------------------------------------------------------------
@@ -326,6 +376,17 @@ def show_output(ctx: Context, output: Any, *, concatenate: bool | None = None) -
     ctx.out.json(output)
 
 
+def _live_text(schema: ModelSchema | None) -> str | None:
+    """How `run` prints output events as they come: None not at all (files, or values that are not text:
+    printed at the end), "" as a text stream, "\n" one item per line. Without a schema, as a text stream."""
+    if schema is None or schema.output.concatenates:
+        return ""
+    output = schema.output
+    if output.is_iterator and output.items is not None and output.items.type == "string" and not output.items.is_file:
+        return "\n"
+    return None
+
+
 def _is_file(value: Any) -> bool:
     from replicate_ext import FileOutput
 
@@ -344,8 +405,9 @@ def _run(ctx: Context) -> int:
     if args.no_wait and (args.save or args.timeout):
         raise UsageError("--no-wait prints the prediction at once; it cannot be combined with --save or --timeout.")
     raw = read_inputs(args.inputs, args.input_json)
-    input = typed_input(ctx, args.ref, raw, validate=not args.no_validate)
+    input, schema = typed_input(ctx, args.ref, raw, validate=not args.no_validate)
     deadline = time.monotonic() + args.timeout if args.timeout else None
+    live = _live_text(schema)
     try:
         prediction = create(ctx, args.ref, input)
     except _Interrupted as interrupted:
@@ -358,12 +420,12 @@ def _run(ctx: Context) -> int:
     streamed: list[str] = []
 
     def on_output(text: str) -> None:
-        if ctx.json or _is_file(text):
+        if ctx.json or live is None or _is_file(text):
             return
         if not streamed:
             activity.stop()  # the text takes over the terminal from here
-        streamed.append(text)
-        ctx.out.write(text)
+        streamed.append(text + live)
+        ctx.out.write(text + live)
 
     try:
         with ctx.out.activity(f"{prediction.id}") as activity:
@@ -384,6 +446,7 @@ def _run(ctx: Context) -> int:
         return report_failure(ctx, prediction)
     output = prediction.output
     files = isinstance(output, list) and any(_is_file(item) for item in output)
+    concatenate = schema.output.concatenates if schema is not None else not files
     if args.save is not None:
         output = save_outputs(ctx, output, args.save)
     if ctx.json:
@@ -392,7 +455,7 @@ def _run(ctx: Context) -> int:
             data["output"] = output
         ctx.out.json(data)
     elif not streamed:
-        show_output(ctx, output, concatenate=not files)
+        show_output(ctx, output, concatenate=concatenate)
     ctx.out.note(f"succeeded in {time.monotonic() - started:.1f} s", style="green")
     return EXIT_OK
 
@@ -402,7 +465,7 @@ def _stream(ctx: Context) -> int:
 
     args = ctx.args
     raw = read_inputs(args.inputs, args.input_json)
-    input = typed_input(ctx, args.ref, raw, validate=not args.no_validate)
+    input, schema = typed_input(ctx, args.ref, raw, validate=not args.no_validate)
     deadline = time.monotonic() + args.timeout if args.timeout else None
     try:
         prediction = create(ctx, args.ref, input, stream=True)
@@ -438,7 +501,7 @@ def _stream(ctx: Context) -> int:
         if ctx.json:
             ctx.out.json_line({"event": "output", "data": prediction.raw_output})
         else:
-            show_output(ctx, prediction.output)
+            show_output(ctx, prediction.output, concatenate=schema.output.concatenates if schema else None)
     return EXIT_OK
 
 

@@ -44,6 +44,24 @@ def test_models(server: LocalReplicate, client: replicate_ext.Client) -> None:
     assert bad.returncode == 2 and "OWNER/NAME" in bad.stderr
 
 
+def test_model_schema(server: LocalReplicate, client: replicate_ext.Client) -> None:
+    assert _json(server, "models", "schema", "test/echo") == client.models.schema("test/echo").to_dict()
+    lines = cli(server, "models", "schema", "test/echo").stdout.splitlines()
+    assert lines == [
+        "input\ttext\tstring\t\t\tReturned as it came",
+        "input\tcount\tinteger\t1\t1 to 10\tHow many times",
+        "input\tmode\tstring\tfast\tfast, slow\tA choice",
+        "input\tratio\tnumber\t0.5\t\t",
+        "input\tloud\tboolean\tfalse\t\t",
+        "output\tobject",
+    ]
+    version = _json(server, "models", "get", "demo/stream-text")["latest_version"]["id"]
+    streamed = cli(server, "models", "schema", f"demo/stream-text:{version}").stdout.splitlines()
+    assert streamed[-1] == "output\ttext stream" and streamed[0].startswith("input\tprompt\tstring\tHello")
+    required = cli(server, "models", "schema", "test/file-info").stdout.splitlines()
+    assert required[0] == "input\tfile\tfile\t(required)\t\t"
+
+
 def test_trainings(server: LocalReplicate) -> None:
     version = _json(server, "models", "get", "demo/fractal")["latest_version"]["id"]
     trainer = f"demo/fractal:{version}"

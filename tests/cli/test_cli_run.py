@@ -101,6 +101,27 @@ def test_a_streaming_model_prints_as_it_goes(server: LocalReplicate) -> None:
     assert whole.returncode == 0 and json.loads(whole.stdout)["data"]["text"] == "hi"
 
 
+def test_invalid_inputs_exit_2_and_create_nothing(server: LocalReplicate) -> None:
+    server.reset_stats()
+    bad = cli(server, "run", "test/echo", "count=50", "mode=medium", "loud=maybe", "txet=hi")
+    assert bad.returncode == 2 and bad.stdout == ""
+    lines = bad.stderr.splitlines()
+    assert lines[0] == "replicate-ext: The input has 4 problems:"
+    assert lines[1] == "  - txet: this model has no such input; did you mean 'text'?"
+    assert "count: 50 is greater than the maximum, 10." in lines[2]
+    assert lines[3].startswith("  - mode: ") and "'fast'" in lines[3] and "'slow'" in lines[3]
+    assert lines[4].startswith("  - loud: ") and lines[-1] == "Valid inputs: text, count, mode, ratio, loud."
+    given = cli(server, "run", "test/echo", "--input-json", "-", stdin='{"count": "3"}')  # JSON is not coerced
+    assert given.returncode == 2 and "count" in given.stderr
+    missing = cli(server, "stream", "test/file-info")
+    assert missing.returncode == 2 and "file: this input is required." in missing.stderr
+    assert server.stats()["predictions_created"] == 0  # nothing was sent
+    typed = cli(server, "run", "test/echo", "count=3", "ratio=2", "loud=yes", "mode=slow", "text=007", "--json")
+    assert json.loads(typed.stdout)["output"] == {"text": "007", "count": 3, "mode": "slow", "ratio": 2, "loud": True}
+    unchecked = cli(server, "run", "test/echo", "count=50", "--no-validate")  # the server refuses it instead
+    assert unchecked.returncode == 3 and "422" in unchecked.stderr
+
+
 def test_a_failed_prediction_exits_1_with_its_error_and_logs(server: LocalReplicate) -> None:
     failed = cli(server, "run", "demo/fail", "message=broken on purpose")
     assert failed.returncode == 1 and failed.stdout == ""
