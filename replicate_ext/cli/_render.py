@@ -20,8 +20,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -59,8 +58,7 @@ def terminal_wanted(stream: IO[str], environ: dict[str, str] | os._Environ[str] 
     return tty and not environ.get("NO_COLOR") and environ.get("TERM") != "dumb"
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):  # not a dataclass: `dataclasses` costs `--help` several milliseconds
     """A column of a table: its header, its widest width on a terminal, and an optional style per value."""
 
     header: str
