@@ -14,8 +14,8 @@ import secrets
 import time
 import unicodedata
 import urllib.parse
-from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import IO, TYPE_CHECKING, Any, TypedDict
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from typing import IO, TYPE_CHECKING, Any, TypeAlias, TypedDict
 
 import httpx
 
@@ -46,6 +46,9 @@ __all__ = [
 DATA_URI_MAX_BYTES = 256 * 1024
 _CHUNK = 64 * 1024
 _URL_PREFIXES = ("https://", "http://", "data:")
+
+ProgressCallback: TypeAlias = Callable[[int, "int | None"], object]
+"""A download's progress callback: called with the bytes received so far and the size, when known."""
 
 
 # -- outputs ------------------------------------------------------------------------------------------------------
@@ -99,17 +102,29 @@ class FileOutput(str):
 
     def iter_bytes(self, chunk_size: int | None = None, *, timeout: float | None = None) -> Iterator[bytes]:
         """Yield the file's bytes in chunks as they arrive; `timeout` bounds the whole download, in seconds."""
+        return self._iter_bytes(chunk_size, timeout, None)
+
+    def _iter_bytes(
+        self, chunk_size: int | None, timeout: float | None, progress: ProgressCallback | None
+    ) -> Iterator[bytes]:
         if self.startswith("data:"):
-            yield from _chunks(self._decoded(), chunk_size or _CHUNK)
+            data = self._decoded()
+            yield from _chunks(data, chunk_size or _CHUNK)
+            if progress is not None:
+                progress(len(data), len(data))
             return
         deadline = deadline_after(timeout)
         http = self._client._download_http() if self._client is not None else httpx.Client(follow_redirects=True)
         try:
             with http.stream("GET", str(self), timeout=self._timeout(deadline)) as response:
                 _check_download(response)
+                total, received = _content_length(response), 0
                 for chunk in response.iter_bytes(chunk_size):
                     _check_deadline(self, deadline)
                     yield chunk
+                    if progress is not None:
+                        received += len(chunk)
+                        progress(received, total)
         except httpx.HTTPError as exc:
             raise _download_error(self, exc) from exc
         except (httpx.InvalidURL, UnicodeError) as exc:  # UnicodeError: a host that is not valid IDNA
@@ -128,15 +143,19 @@ class FileOutput(str):
         # BytesIO.getvalue() hands over its buffer without copying it when nothing else references it.
         return buffer.getvalue()
 
-    def save(self, path: str | os.PathLike[str], *, timeout: float | None = None) -> pathlib.Path:
+    def save(
+        self, path: str | os.PathLike[str], *, timeout: float | None = None, progress: ProgressCallback | None = None
+    ) -> pathlib.Path:
         """Stream the file to `path` (a file, or an existing folder to put it in under `filename`).
 
         The file is written under a temporary name and renamed when complete. Returns the path written.
-        `timeout` bounds the whole download, in seconds.
+        `timeout` bounds the whole download, in seconds. `progress`, if given, is called after each chunk with
+        the bytes received so far and the file's size (None when the server does not send `Content-Length`),
+        for a progress bar: `output.save("out.png", progress=lambda done, total: print(done, total))`.
         """
         target = _target_path(path, self.filename)
         with _atomic_writer(target) as out:
-            for chunk in self.iter_bytes(timeout=timeout):
+            for chunk in self._iter_bytes(None, timeout, progress):
                 out.write(chunk)
         return target
 
@@ -150,20 +169,32 @@ class FileOutput(str):
     def __aiter__(self) -> AsyncIterator[bytes]:
         return self.aiter_bytes()
 
-    async def aiter_bytes(self, chunk_size: int | None = None, *, timeout: float | None = None) -> AsyncIterator[bytes]:
+    def aiter_bytes(self, chunk_size: int | None = None, *, timeout: float | None = None) -> AsyncIterator[bytes]:
         """Like `iter_bytes`, for async code."""
+        return self._aiter_bytes(chunk_size, timeout, None)
+
+    async def _aiter_bytes(
+        self, chunk_size: int | None, timeout: float | None, progress: ProgressCallback | None
+    ) -> AsyncIterator[bytes]:
         if self.startswith("data:"):
-            for chunk in _chunks(self._decoded(), chunk_size or _CHUNK):
+            data = self._decoded()
+            for chunk in _chunks(data, chunk_size or _CHUNK):
                 yield chunk
+            if progress is not None:
+                progress(len(data), len(data))
             return
         deadline = deadline_after(timeout)
         http = self._client._download_ahttp() if self._client is not None else httpx.AsyncClient(follow_redirects=True)
         try:
             async with http.stream("GET", str(self), timeout=self._timeout(deadline)) as response:
                 _check_download(response)
+                total, received = _content_length(response), 0
                 async for chunk in response.aiter_bytes(chunk_size):
                     _check_deadline(self, deadline)
                     yield chunk
+                    if progress is not None:
+                        received += len(chunk)
+                        progress(received, total)
         except httpx.HTTPError as exc:
             raise _download_error(self, exc) from exc
         except (httpx.InvalidURL, UnicodeError) as exc:
@@ -181,11 +212,13 @@ class FileOutput(str):
             buffer.write(chunk)
         return buffer.getvalue()
 
-    async def asave(self, path: str | os.PathLike[str], *, timeout: float | None = None) -> pathlib.Path:
+    async def asave(
+        self, path: str | os.PathLike[str], *, timeout: float | None = None, progress: ProgressCallback | None = None
+    ) -> pathlib.Path:
         """Like `save`, for async code."""
         target = _target_path(path, self.filename)
         with _atomic_writer(target) as out:
-            async for chunk in self.aiter_bytes(timeout=timeout):
+            async for chunk in self._aiter_bytes(None, timeout, progress):
                 out.write(chunk)
         return target
 
@@ -200,6 +233,15 @@ class FileOutput(str):
             return parse_data_uri(self).data
         except DataURIError as exc:
             raise InvalidResponseError(f"The model returned a malformed data URI: {exc}.") from exc
+
+
+def _content_length(response: httpx.Response) -> int | None:
+    """The size of a download's content, when the server announced it (not for a compressed transfer, whose
+    length is that of the compressed bytes)."""
+    length = response.headers.get("content-length", "")
+    if not length.isdigit() or response.headers.get("content-encoding", "identity").lower() != "identity":
+        return None
+    return int(length)
 
 
 def _check_deadline(output: FileOutput, deadline: float | None) -> None:
