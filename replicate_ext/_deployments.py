@@ -132,8 +132,12 @@ class Deployment(ApiObject):
         return self.owner
 
     def to_dict(self) -> dict[str, Any]:
-        release = dataclasses.asdict(self.current_release) if self.current_release is not None else None
-        return {"owner": self.owner, "name": self.name, "current_release": release, **self.extra}
+        release = self.current_release
+        data: dict[str, Any] | None = None
+        if release is not None:
+            data = dataclasses.asdict(release)
+            data["created_by"] = release.created_by.to_dict() if release.created_by is not None else None
+        return {"owner": self.owner, "name": self.name, "current_release": data, **self.extra}
 
     @property
     def predictions(self) -> DeploymentPredictions:

@@ -69,7 +69,10 @@ def show_file(ctx: Context, file: File) -> None:
 def _list(ctx: Context) -> int:
     from replicate_ext import paginate
 
-    found = items(paginate(ctx.client.files.list), ctx.args.limit)
+    # files.list() with no cursor fetches every page; starting from the first page's URL goes one page at a time,
+    # so --limit stops early.
+    first = f"{ctx.client.base_url}files"
+    found = items(paginate(ctx.client.files.list, cursor=first), ctx.args.limit)
     return show_list(ctx, found, FILE_COLUMNS, _row, "files")
 
 

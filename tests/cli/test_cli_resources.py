@@ -133,3 +133,13 @@ def test_hardware_account_webhooks_and_serve(server: LocalReplicate, client: rep
     assert secret.returncode == 0 and secret.stdout == f"{client.webhooks.default.secret().key}\n"
     served = cli(None, "serve", "--help")
     assert served.returncode == 0 and "--models" in served.stdout and "--port" in served.stdout
+
+
+def test_files_list_with_a_limit_reads_only_the_pages_it_shows() -> None:
+    with LocalReplicate(demo_models=False, page_size=1) as small_pages:
+        with replicate_ext.Client(api_token=small_pages.token, base_url=small_pages.url) as client:
+            uploaded = [client.files.create(f"file {n}".encode(), filename=f"f{n}.txt").id for n in range(3)]
+        small_pages.reset_stats()
+        assert [item["id"] for item in _lines(small_pages, "files", "list", "--limit", "2")] == uploaded[::-1][:2]
+        assert small_pages.stats()["requests"] == {"GET /v1/files": 2}
+        assert len(_lines(small_pages, "files", "list")) == 3

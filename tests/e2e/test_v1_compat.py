@@ -42,6 +42,9 @@ async def test_deployments_by_owner_and_name_keywords(api: Api, client: replicat
     )  # fmt: skip
     updated = await api(client.deployments, "update", deployment_owner="local", deployment_name=name, max_instances=3)
     assert updated.current_release.configuration.max_instances == 3 and updated.username == "local"
+    release = updated.dict()["current_release"]  # the API's shape, as 1.x's pydantic objects give it
+    assert release["created_by"]["username"] == "local" and "extra" not in release["created_by"]
+    assert release["configuration"]["max_instances"] == 3
     again = await api(client.deployments, "update", "local", name, min_instances=1)
     assert again.current_release.number == 3
     assert await api(client.deployments, "delete", deployment_owner="local", deployment_name=name) is True
