@@ -177,11 +177,18 @@ def interrupts_deferred() -> Iterator[list[int]]:
         signal.signal(signal.SIGINT, previous)
 
 
-def create(ctx: Context, ref: str, input: dict[str, Any], **options: Any) -> Prediction:
+class Started:
+    """The prediction a command created, known from the moment the create returns (while Ctrl-C is held), so that
+    a Ctrl-C at any later point cancels it."""
+
+    prediction: Prediction | None = None
+
+
+def create(ctx: Context, ref: str, input: dict[str, Any], started: Started, **options: Any) -> Prediction:
     """Create the prediction; a Ctrl-C during the create cancels it as soon as it exists."""
     client = ctx.client
     with interrupts_deferred() as interrupted:
-        prediction = client.predictions.create(version=ref, input=input, **options)
+        prediction = started.prediction = client.predictions.create(version=ref, input=input, **options)
     if interrupted:
         raise _Interrupted(prediction)
     return prediction
@@ -408,15 +415,6 @@ def _run(ctx: Context) -> int:
     input, schema = typed_input(ctx, args.ref, raw, validate=not args.no_validate)
     deadline = time.monotonic() + args.timeout if args.timeout else None
     live = _live_text(schema)
-    try:
-        prediction = create(ctx, args.ref, input)
-    except _Interrupted as interrupted:
-        return _cancel_on_interrupt(ctx, interrupted.prediction)
-    if args.no_wait:
-        show_job(ctx, prediction)
-        return EXIT_OK
-    ctx.out.note(f"Prediction {prediction.id} ({prediction.urls.get('web') or prediction.urls.get('get', '')})")
-    started = time.monotonic()
     streamed: list[str] = []
 
     def on_output(text: str) -> None:
@@ -427,13 +425,24 @@ def _run(ctx: Context) -> int:
         streamed.append(text + live)
         ctx.out.write(text + live)
 
+    created = Started()
     try:
+        prediction = create(ctx, args.ref, input, created)
+        if args.no_wait:
+            show_job(ctx, prediction)
+            return EXIT_OK
+        ctx.out.note(f"Prediction {prediction.id} ({prediction.urls.get('web') or prediction.urls.get('get', '')})")
+        started = time.monotonic()
         with ctx.out.activity(f"{prediction.id}") as activity:
             follow(ctx, prediction, activity, deadline=deadline, on_output=on_output)
+    except _Interrupted as interrupted:
+        return _cancel_on_interrupt(ctx, interrupted.prediction)
     except KeyboardInterrupt:
+        if created.prediction is None:
+            raise
         if streamed:
             ctx.out.write("\n")
-        return _cancel_on_interrupt(ctx, prediction)
+        return _cancel_on_interrupt(ctx, created.prediction)
     except TimedOut:
         if streamed:
             ctx.out.write("\n")
@@ -467,10 +476,6 @@ def _stream(ctx: Context) -> int:
     raw = read_inputs(args.inputs, args.input_json)
     input, schema = typed_input(ctx, args.ref, raw, validate=not args.no_validate)
     deadline = time.monotonic() + args.timeout if args.timeout else None
-    try:
-        prediction = create(ctx, args.ref, input, stream=True)
-    except _Interrupted as interrupted:
-        return _cancel_on_interrupt(ctx, interrupted.prediction)
     streamed: list[str] = []
 
     def on_output(text: str) -> None:
@@ -482,13 +487,19 @@ def _stream(ctx: Context) -> int:
         else:
             ctx.out.write(text)
 
+    created = Started()
     try:
+        prediction = create(ctx, args.ref, input, created, stream=True)
         with ctx.out.activity(prediction.id) as activity:
             follow(ctx, prediction, activity, deadline=deadline, on_output=on_output)
+    except _Interrupted as interrupted:
+        return _cancel_on_interrupt(ctx, interrupted.prediction)
     except KeyboardInterrupt:
+        if created.prediction is None:
+            raise
         if streamed and not ctx.json:
             ctx.out.write("\n")
-        return _cancel_on_interrupt(ctx, prediction)
+        return _cancel_on_interrupt(ctx, created.prediction)
     except TimedOut:
         if streamed and not ctx.json:
             ctx.out.write("\n")

@@ -14,7 +14,10 @@ import subprocess
 import sys
 import termios
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 import replicate_ext
 from replicate_ext.local import LocalReplicate
@@ -270,3 +273,26 @@ def test_large_downloads_get_a_bar_on_a_terminal(server: LocalReplicate, tmp_pat
     )
     assert status == 0 and (tmp_path / "big.bin").stat().st_size == 3 * 1024 * 1024
     assert b"big.bin" in shown and b"MB" in shown  # the download bar: its label and the bytes received
+
+
+@pytest.mark.parametrize("command", ["run", "stream"])
+def test_ctrl_c_the_moment_the_create_returns_still_cancels(
+    command: str, server: LocalReplicate, client: replicate_ext.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # In process: the interrupt lands just as the create has returned and Ctrl-C is no longer held back (a real
+    # Ctrl-C can land there too, if rarely). The prediction must still be canceled.
+    import contextlib
+
+    from replicate_ext.cli import _run, main
+
+    @contextlib.contextmanager
+    def released_at_once() -> Iterator[list[int]]:
+        yield []
+        raise KeyboardInterrupt
+
+    monkeypatch.setenv("REPLICATE_API_TOKEN", server.token)
+    monkeypatch.setenv("REPLICATE_BASE_URL", server.url)
+    monkeypatch.setattr(_run, "interrupts_deferred", released_at_once)
+    assert main([command, "demo/sleep", "seconds=30"]) == 130
+    latest = client.predictions.list().results[0]
+    assert latest.input == {"seconds": 30} and latest.wait().status == "canceled"
