@@ -15,7 +15,7 @@ demo: setup
 # Reinstall when the dependencies change; the editable install picks up source changes by itself.
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,local]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,local,cli]'
 	touch $@
 
 update-spec: setup

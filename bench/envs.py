@@ -30,6 +30,10 @@ ENVS: dict[str, list[str]] = {
     "ours-aiohttp": ["-e", "{root}", "httpx-aiohttp==0.2.0"],
 }
 
+# The project's console scripts: an editable install writes them once, so a venv holding the project is rebuilt
+# when they change (as when its pins change).
+SCRIPTS = ["replicate-ext=replicate_ext.cli:main"]
+
 # Which environment each adapter runs in.
 PYTHON_FOR_CLIENT = {
     "ours": "ours",
@@ -40,6 +44,7 @@ PYTHON_FOR_CLIENT = {
     "v1": "v1",
     "v2": "v2",
     "httpx": "httpx",
+    "ours-cli": "ours",
 }
 
 _PACKAGES = [
@@ -59,7 +64,7 @@ def ensure_envs(log: bool = True) -> dict[str, Path]:
         args = [arg.format(root=ROOT) for arg in requirements]
         folder = ENV_DIR / env
         spec_file = folder / ".bench-spec"
-        spec = json.dumps(args)
+        spec = json.dumps([*args, *(SCRIPTS if "{root}" in requirements else [])])
         if not (spec_file.exists() and spec_file.read_text() == spec and python_of(env).exists()):
             if log:
                 print(f"creating bench/.envs/{env}: pip install {' '.join(args)}", flush=True)

@@ -31,6 +31,7 @@ LABELS = {
     "ours": "**replicate_ext**",
     "ours-client": "**replicate_ext** (`from replicate_ext import Client`)",
     "ours-aiohttp": "**replicate_ext** + httpx-aiohttp transport",
+    "ours-cli": "**`replicate-ext --help`**",
     "v1": "replicate 1.0.7",
     "v2": "replicate 2.0.0b4",
 }
@@ -202,6 +203,13 @@ def targets(data: Data) -> Targets:
             value = _r(data, "import", client, "httpx", ms)
             off = ", ".join(f"{c} {_ratio_text(_r(data, 'import', c, 'httpx', ms))}x" for c in OFFICIAL)
             t.add(f"{what} ≤ 1.3x `import httpx`", f"{_ratio_text(value)}x", value is not None and value[0] <= 1.3, off)
+    if data.clients("cli_help"):
+        value = _r(data, "cli_help", "ours-cli", "httpx", ms)
+        t.add(
+            '`replicate-ext --help` ≤ 2x `python -c "import httpx"`',
+            f"{_ratio_text(value)}x ({_fmt(_med(data, 'cli_help', 'ours-cli', ms))} ms)",
+            value is not None and value[0] <= 2.0,
+        )
     if data.clients("sync_get"):
         value = _r(data, "sync_get", "ours", "httpx", us)
         off = ", ".join(f"{c} {_ratio_text(_r(data, 'sync_get', c, 'httpx', us))}x" for c in OFFICIAL)
@@ -336,6 +344,11 @@ def sections(data: Data) -> list[str]:
         out += [
             '### Import time (fresh `python -c "import ..."`, wall ms of the whole process)',
             case_table(data, "import", ms, "ms", "httpx", []),
+        ]
+    if data.clients("cli_help"):
+        out += [
+            "### `replicate-ext --help` (fresh process, wall ms; the console script of the `ours` venv)",
+            case_table(data, "cli_help", ms, "ms", "httpx", []),
         ]
     if data.clients("first_request"):
         out += [

@@ -60,6 +60,7 @@ def build_cases(quick: bool) -> list[Case]:
     burst_n = 300 if q else 1000
     return [
         Case("import", ["python", "httpx", "ours", "ours-client", "v1", "v2"], lambda r: [{"reps": 2 if q else 4}]),
+        Case("cli_help", ["python", "httpx", "ours-cli"], lambda r: [{"reps": 2 if q else 4}]),
         Case("first_request", ["stdlib", "httpx", "ours", "v1", "v2"], lambda r: [{}] * (1 if q else 2), needs_id=True),
         Case(
             "sync_get",
@@ -108,6 +109,10 @@ IMPORT_STATEMENTS = {
     "v1": "import replicate",
     "v2": "import replicate",
 }
+
+
+# The `cli_help` case: the command each client runs (the floor and `import httpx` as in the import case).
+CLI_HELP_COMMANDS = {"python": ["-c", "pass"], "httpx": ["-c", "import httpx"], "ours-cli": ["--help"]}
 
 
 class Server:
@@ -175,6 +180,20 @@ class Runner:
             subprocess.run([self._python(client), "-c", statement], check=True, **self._popen_kwargs())
             ms = (time.perf_counter() - t0) * 1e3
             self._record("import", client, round, {"statement": statement}, {"ms": ms, "rep": rep}, {}, ms / 1e3)
+
+    def run_cli_help(self, client: str, round: int, params: dict[str, Any]) -> None:
+        """`replicate-ext --help` as a user runs it (the console script of the `ours` venv), or a floor."""
+        if client == "ours-cli":
+            program = str(Path(self._python("ours")).parent / "replicate-ext")
+        else:
+            program = self._python(client)
+        command = [program, *CLI_HELP_COMMANDS[client]]
+        for rep in range(params["reps"]):
+            t0 = time.perf_counter()
+            subprocess.run(command, check=True, stdout=subprocess.DEVNULL, **self._popen_kwargs())
+            ms = (time.perf_counter() - t0) * 1e3
+            shown = {"command": " ".join(["replicate-ext" if client == "ours-cli" else "python", *command[1:]])}
+            self._record("cli_help", client, round, shown, {"ms": ms, "rep": rep}, {}, ms / 1e3)
 
     def run_worker(self, case: Case, client: str, round: int, params: dict[str, Any]) -> None:
         prediction_id = self.server.new_prediction() if case.needs_id else ""
@@ -283,6 +302,8 @@ def main() -> None:
                     for client in order:
                         if case.name == "import":
                             runner.run_import(client, round, params)
+                        elif case.name == "cli_help":
+                            runner.run_cli_help(client, round, params)
                         else:
                             runner.run_worker(case, client, round, params)
                 print(f"round {round + 1}/{rounds} {case.name}: {time.perf_counter() - t0:.1f} s", flush=True)

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from ._exceptions import ConfigurationError as ConfigurationError
     from ._exceptions import ConflictError as ConflictError
     from ._exceptions import InvalidArgumentError as InvalidArgumentError
+    from ._exceptions import InvalidInputError as InvalidInputError
     from ._exceptions import InvalidItemsError as InvalidItemsError
     from ._exceptions import InvalidReferenceError as InvalidReferenceError
     from ._exceptions import InvalidResponseError as InvalidResponseError
@@ -67,6 +68,7 @@ if TYPE_CHECKING:
     from ._exceptions import RateLimitError as RateLimitError
     from ._exceptions import ReplicateError as ReplicateError
     from ._exceptions import ReplicateException as ReplicateException
+    from ._exceptions import SchemaError as SchemaError
     from ._exceptions import ServerError as ServerError
     from ._exceptions import StreamError as StreamError
     from ._exceptions import UnprocessableEntityError as UnprocessableEntityError
@@ -90,6 +92,10 @@ if TYPE_CHECKING:
     from ._predictions import Progress as Progress
     from ._retry import NO_RETRIES as NO_RETRIES
     from ._retry import RetryPolicy as RetryPolicy
+    from ._schema import InputField as InputField
+    from ._schema import InputProblem as InputProblem
+    from ._schema import ModelSchema as ModelSchema
+    from ._schema import OutputSpec as OutputSpec
     from ._search import SearchCollection as SearchCollection
     from ._search import SearchModel as SearchModel
     from ._search import SearchPage as SearchPage
@@ -129,11 +135,11 @@ _MODULES = {
     "._exceptions": [
         "APIConnectionError", "APITimeoutError", "AmbiguousCreateError", "AuthenticationError", "BadRequestError",
         "BatchError", "BatchInUseError", "BatchMismatchError", "ConfigurationError", "ConflictError",
-        "InvalidArgumentError", "InvalidItemsError", "InvalidReferenceError",
+        "InvalidArgumentError", "InvalidInputError", "InvalidItemsError", "InvalidReferenceError",
         "InvalidResponseError", "InvalidSecretKeyError", "InvalidSignatureError", "InvalidTimestampError",
         "MissingWebhookBodyError", "MissingWebhookHeaderError", "ModelError", "NotFoundError",
         "PermissionDeniedError", "PredictionCanceledError", "PredictionError", "PredictionTimeoutError",
-        "RateLimitError", "ReplicateError", "ReplicateException", "ServerError", "StreamError",
+        "RateLimitError", "ReplicateError", "ReplicateException", "SchemaError", "ServerError", "StreamError",
         "UnprocessableEntityError", "WebhookValidationError",
     ],
     "._files": ["File", "FileOutput", "Files"],
@@ -142,6 +148,7 @@ _MODULES = {
     "._pagination": ["Page", "async_paginate", "paginate"],
     "._predictions": ["TERMINAL_STATUSES", "Prediction", "Predictions", "Progress"],
     "._retry": ["NO_RETRIES", "RetryPolicy"],
+    "._schema": ["InputField", "InputProblem", "ModelSchema", "OutputSpec"],
     "._search": ["SearchCollection", "SearchModel", "SearchPage", "SearchResults"],
     "._stream": ["EventType", "ServerSentEvent"],
     "._trainings": ["Training", "Trainings"],

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from ._http import Call
+from ._resource import ApiObject
 
 if TYPE_CHECKING:
     from replicate_api.models import Account as ApiAccount
@@ -16,7 +17,7 @@ __all__ = ["Account", "Accounts"]
 
 
 @dataclass(frozen=True)
-class Account:
+class Account(ApiObject):
     """A user or organization account."""
 
     type: str
@@ -26,6 +27,10 @@ class Account:
     github_url: str | None = None
     avatar_url: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}
+        return data | self.extra
 
     @classmethod
     def _from_api(cls, data: ApiAccount) -> Account:

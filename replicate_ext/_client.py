@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
+from ._claims import Claims
 from ._config import NOT_GIVEN, NotGiven, normalize_base_url, poll_interval_from_env, to_timeout, token_from_env
 from ._exceptions import ConfigurationError
 from ._http import Call, Flow, Requester, drive_async, drive_sync
@@ -28,8 +29,9 @@ if TYPE_CHECKING:
     from ._files import Files
     from ._hardware import HardwareNamespace
     from ._models import Models
-    from ._predictions import Prediction, Predictions
+    from ._predictions import Predictions
     from ._run import Ref
+    from ._schema import ModelSchema
     from ._search import SearchResults
     from ._stream import ServerSentEvent
     from ._trainings import Trainings
@@ -95,8 +97,8 @@ class Client:
     ) -> None:
         if api_token is not None and (not isinstance(api_token, str) or not api_token.strip()):
             raise ConfigurationError("api_token must be a non-empty string (or None to use REPLICATE_API_TOKEN).")
-        if poll_interval is not None and (not isinstance(poll_interval, int | float) or poll_interval < 0):
-            raise ConfigurationError(f"poll_interval must be zero or more seconds, got {poll_interval!r}.")
+        if poll_interval is not None:
+            _check_poll_interval(poll_interval)
         if not isinstance(retry, RetryPolicy | NotGiven):
             raise ConfigurationError(f"retry must be a RetryPolicy (or NO_RETRIES), got {retry!r}.")
         if async_transport is not None and not _is_async_transport(async_transport):
@@ -126,10 +128,12 @@ class Client:
             retry=retry if isinstance(retry, RetryPolicy) else RetryPolicy(),
         )
         self._pools = _Pools()
-        self._schemas: dict[str, dict[str, Any] | None] = {}
-        # Ids of the predictions this client created (most recent last), so that recovering from a lost
-        # create answer never adopts a prediction that belongs to another create.
-        self._created: dict[str, None] = {}
+        # Version id -> its schema, or why it has none; "owner/name" -> (when, its latest version id): _schema_fetch.py.
+        self._schemas: dict[str, ModelSchema | str] = {}
+        self._latest_versions: dict[str, tuple[float, str]] = {}
+        # Which predictions this client's creates made, and which creates are in flight: finding the prediction
+        # of a create whose answer was lost must never take one that belongs to another create.
+        self._claims = Claims()
 
     # -- configuration ----------------------------------------------------------------------------------------
 
@@ -158,9 +162,14 @@ class Client:
 
     @property
     def poll_interval(self) -> float:
+        """Seconds between polls while waiting for a prediction (settable, as in 1.x: `client.poll_interval = 1`)."""
         if self._poll_interval is None:
             self._poll_interval = poll_interval_from_env()
         return self._poll_interval
+
+    @poll_interval.setter
+    def poll_interval(self, value: float) -> None:
+        self._poll_interval = _check_poll_interval(value)
 
     def with_options(
         self,
@@ -178,8 +187,8 @@ class Client:
         """
         if not isinstance(retry, RetryPolicy | NotGiven):
             raise ConfigurationError(f"retry must be a RetryPolicy (or NO_RETRIES), got {retry!r}.")
-        if poll_interval is not None and (not isinstance(poll_interval, int | float) or poll_interval < 0):
-            raise ConfigurationError(f"poll_interval must be zero or more seconds, got {poll_interval!r}.")
+        if poll_interval is not None:
+            _check_poll_interval(poll_interval)
         other = copy.copy(self)
         for name in _NAMESPACES:  # namespaces made for this client must not serve the other one
             other.__dict__.pop(name, None)
@@ -385,16 +394,6 @@ class Client:
     async def _adrive(self, flow: Flow[T]) -> T:
         return await drive_async(flow, self._ahttp())
 
-    def _claim(self, prediction: Prediction) -> Prediction:
-        created = self._created
-        created[prediction.id] = None
-        if len(created) > 10_000:
-            del created[next(iter(created))]
-        return prediction
-
-    def _known(self, prediction_id: str) -> bool:
-        return prediction_id in self._created
-
     # -- lifecycle --------------------------------------------------------------------------------------------
 
     def close(self) -> None:
@@ -452,6 +451,12 @@ class _Pools:
 _NAMESPACES = (
     "models", "predictions", "trainings", "deployments", "files", "collections", "hardware", "accounts", "webhooks"
 )  # fmt: skip
+
+
+def _check_poll_interval(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0 or value == float("inf"):
+        raise ConfigurationError(f"poll_interval must be zero or more seconds, got {value!r}.")
+    return float(value)
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:

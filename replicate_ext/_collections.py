@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from ._exceptions import InvalidArgumentError
 from ._http import Call
 from ._pagination import Page, page_call
+from ._resource import ApiObject
 
 if TYPE_CHECKING:
     from ._client import Client
@@ -16,8 +17,14 @@ if TYPE_CHECKING:
 __all__ = ["Collection", "Collections"]
 
 
-class Collection:
+class Collection(ApiObject):
     """A collection of models. Iterating over it iterates over its `models` (fetched by `collections.get`)."""
+
+    slug: str
+    name: str
+    description: str | None
+    models: list[Model] | None
+    full_description: str | None
 
     def __init__(
         self,
@@ -35,6 +42,18 @@ class Collection:
         """The collection's models; None for the summaries `collections.list()` returns."""
         self.full_description = full_description
         self.extra = extra
+
+    @property
+    def id(self) -> str:
+        """The `slug` (the 1.x name, deprecated there too)."""
+        return self.slug
+
+    def to_dict(self) -> dict[str, Any]:
+        models = [model.to_dict() for model in self.models] if self.models is not None else None
+        return {
+            "slug": self.slug, "name": self.name, "description": self.description, "models": models,
+            "full_description": self.full_description, **self.extra,
+        }  # fmt: skip
 
     def __iter__(self) -> Iterator[Model]:
         return iter(self.models or [])

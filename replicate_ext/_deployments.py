@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Unpack
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack, overload
 
 from ._exceptions import InvalidArgumentError
 from ._http import Call
 from ._pagination import Page, page_call
 from ._predictions import CreateOptions, CreateParams, Prediction, Target, _given, _iso, create_flow
+from ._resource import ApiObject
 
 if TYPE_CHECKING:
     from replicate_api.models import Deployment as ApiDeployment
@@ -22,9 +24,31 @@ __all__ = [
     "DeploymentConfiguration",
     "DeploymentPredictions",
     "DeploymentRelease",
+    "DeploymentSettings",
+    "DeploymentUpdates",
     "Deployments",
     "DeploymentsPredictions",
 ]
+
+
+class DeploymentUpdates(TypedDict, total=False):
+    """What `deployments.update` can change (at least one)."""
+
+    version: str
+    hardware: str
+    min_instances: int
+    max_instances: int
+
+
+class DeploymentSettings(TypedDict):
+    """What `deployments.create` needs."""
+
+    name: str
+    model: str
+    version: str
+    hardware: str
+    min_instances: int
+    max_instances: int
 
 
 @dataclass(frozen=True)
@@ -48,8 +72,10 @@ class DeploymentRelease:
     configuration: DeploymentConfiguration = field(default_factory=DeploymentConfiguration)
 
 
-class Deployment:
+class Deployment(ApiObject):
     """A deployment: a named endpoint running one model version on chosen hardware."""
+
+    Release = DeploymentRelease  # 1.x's name for the class of `current_release`
 
     owner: str
     name: str
@@ -101,6 +127,19 @@ class Deployment:
         return f"{self.owner}/{self.name}"
 
     @property
+    def username(self) -> str:
+        """The deployment's owner (the 1.x name, deprecated there too; use `owner`)."""
+        return self.owner
+
+    def to_dict(self) -> dict[str, Any]:
+        release = self.current_release
+        data: dict[str, Any] | None = None
+        if release is not None:
+            data = dataclasses.asdict(release)
+            data["created_by"] = release.created_by.to_dict() if release.created_by is not None else None
+        return {"owner": self.owner, "name": self.name, "current_release": data, **self.extra}
+
+    @property
     def predictions(self) -> DeploymentPredictions:
         """Predictions through this deployment: `deployment.predictions.create(input={...})`."""
         if self._client is None:
@@ -123,6 +162,9 @@ def deployment_name(value: str | tuple[str, str] | Deployment, *args: str) -> tu
 
 class Deployments:
     """The `deployments` namespace: `list`, `get`, `create`, `update`, `delete`, and `predictions`."""
+
+    CreateDeploymentParams = DeploymentSettings  # 1.x's names of the TypedDicts
+    UpdateDeploymentParams = DeploymentUpdates
 
     def __init__(self, client: Client) -> None:
         self._client = client
@@ -234,44 +276,70 @@ class Deployments:
         }  # fmt: skip
         return await self._client._arequest(self._create_call(fields))
 
+    @overload
     def update(
-        self,
-        deployment: str | tuple[str, str] | Deployment,
-        *args: str,
-        version: str | None = None,
-        hardware: str | None = None,
-        min_instances: int | None = None,
-        max_instances: int | None = None,
-    ) -> Deployment:
-        """Make a new release of a deployment with the fields given changed.
+        self, deployment_owner: str | tuple[str, str] | Deployment, **params: Unpack[DeploymentUpdates]
+    ) -> Deployment: ...
+    @overload
+    def update(
+        self, deployment_owner: str, deployment_name: str, **params: Unpack[DeploymentUpdates]
+    ) -> Deployment: ...
+    def update(self, *args: Any, **kwargs: Any) -> Deployment:
+        """Make a new release of a deployment with the fields given changed (`version`, `hardware`,
+        `min_instances`, `max_instances`).
 
-        `update("owner/name", version=...)`; the 1.x form `update(owner, name, ...)` works too.
+        `update("owner/name", version=...)`; the 1.x forms `update(owner, name, ...)` and
+        `update(deployment_owner=..., deployment_name=..., ...)` work too.
         """
-        fields = {"version": version, "hardware": hardware, "min_instances": min_instances}
-        fields["max_instances"] = max_instances
-        return self._client._request(self._update_call(*deployment_name(deployment, *args), fields))
+        owner, name, fields = _update_arguments(args, kwargs)
+        return self._client._request(self._update_call(owner, name, fields))
 
+    @overload
     async def async_update(
-        self,
-        deployment: str | tuple[str, str] | Deployment,
-        *args: str,
-        version: str | None = None,
-        hardware: str | None = None,
-        min_instances: int | None = None,
-        max_instances: int | None = None,
-    ) -> Deployment:
+        self, deployment_owner: str | tuple[str, str] | Deployment, **params: Unpack[DeploymentUpdates]
+    ) -> Deployment: ...
+    @overload
+    async def async_update(
+        self, deployment_owner: str, deployment_name: str, **params: Unpack[DeploymentUpdates]
+    ) -> Deployment: ...
+    async def async_update(self, *args: Any, **kwargs: Any) -> Deployment:
         """Like `update`, for async code."""
-        fields = {"version": version, "hardware": hardware, "min_instances": min_instances}
-        fields["max_instances"] = max_instances
-        return await self._client._arequest(self._update_call(*deployment_name(deployment, *args), fields))
+        owner, name, fields = _update_arguments(args, kwargs)
+        return await self._client._arequest(self._update_call(owner, name, fields))
 
-    def delete(self, deployment: str | tuple[str, str] | Deployment, *args: str) -> None:
-        """Delete a deployment."""
-        self._client._request(self._delete_call(*deployment_name(deployment, *args)))
+    @overload
+    def delete(self, deployment_owner: str | tuple[str, str] | Deployment) -> bool: ...
+    @overload
+    def delete(self, deployment_owner: str, deployment_name: str) -> bool: ...
+    def delete(self, *args: Any, **kwargs: Any) -> bool:
+        """Delete a deployment (`"owner/name"`, or owner and name as in 1.x); True when done."""
+        from ._models import owner_and_name
 
-    async def async_delete(self, deployment: str | tuple[str, str] | Deployment, *args: str) -> None:
+        self._client._request(self._delete_call(*owner_and_name(args, kwargs, _NAMES)))
+        return True
+
+    @overload
+    async def async_delete(self, deployment_owner: str | tuple[str, str] | Deployment) -> bool: ...
+    @overload
+    async def async_delete(self, deployment_owner: str, deployment_name: str) -> bool: ...
+    async def async_delete(self, *args: Any, **kwargs: Any) -> bool:
         """Like `delete`, for async code."""
-        await self._client._arequest(self._delete_call(*deployment_name(deployment, *args)))
+        from ._models import owner_and_name
+
+        await self._client._arequest(self._delete_call(*owner_and_name(args, kwargs, _NAMES)))
+        return True
+
+
+# How 1.x names a deployment's parts: update(deployment_owner, deployment_name, ...).
+_NAMES = ("deployment", "deployment_owner", "deployment_name")
+
+
+def _update_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    from ._models import owner_and_name
+
+    fields = {key: kwargs.pop(key) for key in DeploymentUpdates.__optional_keys__ if key in kwargs}
+    owner, name = owner_and_name(args, kwargs, _NAMES)
+    return owner, name, fields
 
 
 def _version_id(value: Any) -> str:

@@ -23,7 +23,9 @@
     ├── StreamError                      a server-sent event stream reported an error
     ├── ConfigurationError               the client is not usable as configured (also a ValueError)
     ├── InvalidArgumentError             a call's arguments are wrong (also a ValueError)
-    │   └── InvalidReferenceError        a model/version reference cannot be parsed
+    │   ├── InvalidReferenceError        a model/version reference cannot be parsed
+    │   └── InvalidInputError            a model's input does not fit its schema (`.problems`)
+    ├── SchemaError                      a model's schema is missing or unreadable (also a ValueError)
     ├── BatchError                       a batch run (`replicate_ext.batch`) cannot start or go on
     │   ├── BatchMismatchError           its directory holds another batch (other inputs or model)
     │   ├── BatchInUseError              another process is running a batch in its directory
@@ -45,9 +47,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     import httpx
 
     from ._predictions import Prediction
+    from ._schema import InputProblem
     from ._trainings import Training
 
 __all__ = [
@@ -62,6 +67,7 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "InvalidArgumentError",
+    "InvalidInputError",
     "InvalidItemsError",
     "InvalidReferenceError",
     "InvalidResponseError",
@@ -79,6 +85,7 @@ __all__ = [
     "RateLimitError",
     "ReplicateError",
     "ReplicateException",
+    "SchemaError",
     "ServerError",
     "StreamError",
     "UnprocessableEntityError",
@@ -288,6 +295,44 @@ class InvalidArgumentError(ReplicateException, ValueError):
 
 class InvalidReferenceError(InvalidArgumentError):
     """A model or version reference is not in a form the API accepts."""
+
+
+class InvalidInputError(InvalidArgumentError):
+    """An input does not fit the model's schema (see `ModelSchema.validate` and `ModelSchema.coerce`).
+
+    `problems` lists every problem found (`InputProblem`s: `name`, `code`, `message`), and `inputs` the names of
+    the model's inputs in order (empty when they are not known). The message names every problem and ends with
+    the valid inputs, required ones marked::
+
+        The input has 2 problems:
+          - promt: this model has no such input; did you mean 'prompt'?
+          - width: 5000 is greater than the maximum, 1024.
+        Valid inputs: prompt (required), width, height.
+    """
+
+    def __init__(
+        self,
+        problems: Iterable[InputProblem],
+        inputs: Iterable[str] | None = None,
+        *,
+        required: Iterable[str] = (),
+    ) -> None:
+        self.problems: tuple[InputProblem, ...] = tuple(problems)
+        self.inputs: tuple[str, ...] = tuple(inputs) if inputs is not None else ()
+        self.required: tuple[str, ...] = tuple(required)
+        """The names of the required inputs."""
+        count = len(self.problems)
+        lines = ["The input has a problem:" if count == 1 else f"The input has {count} problems:"]
+        lines.extend(f"  - {problem}" for problem in self.problems)
+        if inputs is not None:
+            marked = [f"{name} (required)" if name in self.required else name for name in self.inputs]
+            lines.append(f"Valid inputs: {', '.join(marked)}." if marked else "This model takes no inputs.")
+        super().__init__("\n".join(lines))
+
+
+class SchemaError(ReplicateException, ValueError):
+    """A model's schema is missing or cannot be read (a version without `openapi_schema`, a model with no
+    version, a document that is not Cog's), so its inputs cannot be described or checked."""
 
 
 class BatchError(ReplicateException):

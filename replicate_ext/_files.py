@@ -14,8 +14,8 @@ import secrets
 import time
 import unicodedata
 import urllib.parse
-from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import IO, TYPE_CHECKING, Any
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from typing import IO, TYPE_CHECKING, Any, TypeAlias, TypedDict
 
 import httpx
 
@@ -24,6 +24,7 @@ from ._datauri import DataURIError, encode_data_uri, parse_data_uri
 from ._exceptions import APIConnectionError, APITimeoutError, InvalidArgumentError, InvalidResponseError
 from ._http import Call, Flow
 from ._pagination import Page, collect_pages_flow, page_call
+from ._resource import ApiObject
 from ._retry import NO_RETRIES
 
 if TYPE_CHECKING:
@@ -45,6 +46,9 @@ __all__ = [
 DATA_URI_MAX_BYTES = 256 * 1024
 _CHUNK = 64 * 1024
 _URL_PREFIXES = ("https://", "http://", "data:")
+
+ProgressCallback: TypeAlias = Callable[[int, "int | None"], object]
+"""A download's progress callback: called with the bytes received so far and the size, when known."""
 
 
 # -- outputs ------------------------------------------------------------------------------------------------------
@@ -98,17 +102,29 @@ class FileOutput(str):
 
     def iter_bytes(self, chunk_size: int | None = None, *, timeout: float | None = None) -> Iterator[bytes]:
         """Yield the file's bytes in chunks as they arrive; `timeout` bounds the whole download, in seconds."""
+        return self._iter_bytes(chunk_size, timeout, None)
+
+    def _iter_bytes(
+        self, chunk_size: int | None, timeout: float | None, progress: ProgressCallback | None
+    ) -> Iterator[bytes]:
         if self.startswith("data:"):
-            yield from _chunks(self._decoded(), chunk_size or _CHUNK)
+            data = self._decoded()
+            yield from _chunks(data, chunk_size or _CHUNK)
+            if progress is not None:
+                progress(len(data), len(data))
             return
         deadline = deadline_after(timeout)
         http = self._client._download_http() if self._client is not None else httpx.Client(follow_redirects=True)
         try:
             with http.stream("GET", str(self), timeout=self._timeout(deadline)) as response:
                 _check_download(response)
+                total, received = _content_length(response), 0
                 for chunk in response.iter_bytes(chunk_size):
                     _check_deadline(self, deadline)
                     yield chunk
+                    if progress is not None:
+                        received += len(chunk)
+                        progress(received, total)
         except httpx.HTTPError as exc:
             raise _download_error(self, exc) from exc
         except (httpx.InvalidURL, UnicodeError) as exc:  # UnicodeError: a host that is not valid IDNA
@@ -127,15 +143,19 @@ class FileOutput(str):
         # BytesIO.getvalue() hands over its buffer without copying it when nothing else references it.
         return buffer.getvalue()
 
-    def save(self, path: str | os.PathLike[str], *, timeout: float | None = None) -> pathlib.Path:
+    def save(
+        self, path: str | os.PathLike[str], *, timeout: float | None = None, progress: ProgressCallback | None = None
+    ) -> pathlib.Path:
         """Stream the file to `path` (a file, or an existing folder to put it in under `filename`).
 
         The file is written under a temporary name and renamed when complete. Returns the path written.
-        `timeout` bounds the whole download, in seconds.
+        `timeout` bounds the whole download, in seconds. `progress`, if given, is called after each chunk with
+        the bytes received so far and the file's size (None when the server does not send `Content-Length`),
+        for a progress bar: `output.save("out.png", progress=lambda done, total: print(done, total))`.
         """
         target = _target_path(path, self.filename)
         with _atomic_writer(target) as out:
-            for chunk in self.iter_bytes(timeout=timeout):
+            for chunk in self._iter_bytes(None, timeout, progress):
                 out.write(chunk)
         return target
 
@@ -149,20 +169,32 @@ class FileOutput(str):
     def __aiter__(self) -> AsyncIterator[bytes]:
         return self.aiter_bytes()
 
-    async def aiter_bytes(self, chunk_size: int | None = None, *, timeout: float | None = None) -> AsyncIterator[bytes]:
+    def aiter_bytes(self, chunk_size: int | None = None, *, timeout: float | None = None) -> AsyncIterator[bytes]:
         """Like `iter_bytes`, for async code."""
+        return self._aiter_bytes(chunk_size, timeout, None)
+
+    async def _aiter_bytes(
+        self, chunk_size: int | None, timeout: float | None, progress: ProgressCallback | None
+    ) -> AsyncIterator[bytes]:
         if self.startswith("data:"):
-            for chunk in _chunks(self._decoded(), chunk_size or _CHUNK):
+            data = self._decoded()
+            for chunk in _chunks(data, chunk_size or _CHUNK):
                 yield chunk
+            if progress is not None:
+                progress(len(data), len(data))
             return
         deadline = deadline_after(timeout)
         http = self._client._download_ahttp() if self._client is not None else httpx.AsyncClient(follow_redirects=True)
         try:
             async with http.stream("GET", str(self), timeout=self._timeout(deadline)) as response:
                 _check_download(response)
+                total, received = _content_length(response), 0
                 async for chunk in response.aiter_bytes(chunk_size):
                     _check_deadline(self, deadline)
                     yield chunk
+                    if progress is not None:
+                        received += len(chunk)
+                        progress(received, total)
         except httpx.HTTPError as exc:
             raise _download_error(self, exc) from exc
         except (httpx.InvalidURL, UnicodeError) as exc:
@@ -180,19 +212,36 @@ class FileOutput(str):
             buffer.write(chunk)
         return buffer.getvalue()
 
-    async def asave(self, path: str | os.PathLike[str], *, timeout: float | None = None) -> pathlib.Path:
+    async def asave(
+        self, path: str | os.PathLike[str], *, timeout: float | None = None, progress: ProgressCallback | None = None
+    ) -> pathlib.Path:
         """Like `save`, for async code."""
         target = _target_path(path, self.filename)
         with _atomic_writer(target) as out:
-            async for chunk in self.aiter_bytes(timeout=timeout):
+            async for chunk in self._aiter_bytes(None, timeout, progress):
                 out.write(chunk)
         return target
+
+    def close(self) -> None:
+        """Nothing to close: every read opens and closes its own download (as 1.x's `close()`, a no-op)."""
+
+    async def aclose(self) -> None:
+        """Like `close`: nothing to close."""
 
     def _decoded(self) -> bytes:
         try:
             return parse_data_uri(self).data
         except DataURIError as exc:
             raise InvalidResponseError(f"The model returned a malformed data URI: {exc}.") from exc
+
+
+def _content_length(response: httpx.Response) -> int | None:
+    """The size of a download's content, when the server announced it (not for a compressed transfer, whose
+    length is that of the compressed bytes)."""
+    length = response.headers.get("content-length", "")
+    if not length.isdigit() or response.headers.get("content-encoding", "identity").lower() != "identity":
+        return None
+    return int(length)
 
 
 def _check_deadline(output: FileOutput, deadline: float | None) -> None:
@@ -472,7 +521,7 @@ def upload_flow(client: Client, local: _LocalFile, metadata: Mapping[str, Any] |
 # -- the files API ------------------------------------------------------------------------------------------------
 
 
-class File:
+class File(ApiObject):
     """A file stored with the files API."""
 
     id: str
@@ -531,8 +580,18 @@ class File:
         return {name: getattr(self, name) for name in fields} | {"urls": self.urls} | self.extra
 
 
+class FileOptions(TypedDict, total=False):
+    """The options of `files.create`."""
+
+    filename: str | None
+    content_type: str | None
+    metadata: Mapping[str, Any] | None
+
+
 class Files:
     """The files API: `create`, `get`, `list`, `delete`, `download` (and their `async_` forms)."""
+
+    CreateFileParams = FileOptions  # 1.x's name of the TypedDict
 
     def __init__(self, client: Client) -> None:
         self._client = client
@@ -617,13 +676,13 @@ class Files:
         """Like `create`, for async code."""
         return await self._client._adrive(self._create_flow(file, filename, content_type, metadata))
 
-    def get(self, id: str) -> File:
+    def get(self, file_id: str) -> File:
         """Get a file's details by id."""
-        return self._client._request(self._get_call(id))
+        return self._client._request(self._get_call(file_id))
 
-    async def async_get(self, id: str) -> File:
+    async def async_get(self, file_id: str) -> File:
         """Like `get`, for async code."""
-        return await self._client._arequest(self._get_call(id))
+        return await self._client._arequest(self._get_call(file_id))
 
     def list(self, cursor: str | None = None) -> Page[File]:
         """Every file (all pages are fetched, so `next` is None); with `cursor`, only that page."""
@@ -659,13 +718,15 @@ class Files:
         url = self._client._requester.url_for(kwargs["url"]).copy_merge_params(kwargs["params"])
         return FileOutput(str(url), self._client)
 
-    def delete(self, id: str) -> None:
-        """Delete a file."""
-        self._client._request(self._delete_call(id))
+    def delete(self, file_id: str) -> bool:
+        """Delete a file; True when done."""
+        self._client._request(self._delete_call(file_id))
+        return True
 
-    async def async_delete(self, id: str) -> None:
+    async def async_delete(self, file_id: str) -> bool:
         """Like `delete`, for async code."""
-        await self._client._arequest(self._delete_call(id))
+        await self._client._arequest(self._delete_call(file_id))
+        return True
 
 
 def _file_id(value: Any) -> str:

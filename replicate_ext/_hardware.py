@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from ._http import Call
+from ._resource import ApiObject
 
 if TYPE_CHECKING:
     from ._client import Client
@@ -17,12 +18,20 @@ __all__ = ["Hardware", "HardwareNamespace"]
 
 
 @dataclass(frozen=True)
-class Hardware:
+class Hardware(ApiObject):
     """A kind of hardware: its `sku` (what the API takes, such as "gpu-t4") and a display `name`."""
 
     sku: str
     name: str
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def id(self) -> str:
+        """The `sku` (the 1.x name, deprecated there too)."""
+        return self.sku
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"sku": self.sku, "name": self.name} | self.extra
 
 
 HardwareList = list[Hardware]

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any, Literal, Self, TypedDict, Unpack, overload
 
-from ._exceptions import InvalidArgumentError
-from ._http import Call
+from ._exceptions import InvalidArgumentError, ReplicateException
+from ._http import Call, Flow
 from ._identifier import parse_model_name
 from ._pagination import Page, page_call
 from ._predictions import CreateOptions, CreateParams, Prediction, Target, _given, create_flow
+from ._resource import ApiObject
 from ._versions import Version, Versions
 
 if TYPE_CHECKING:
     from ._client import Client
+    from ._schema import ModelSchema
 
 __all__ = ["Model", "Models", "ModelsExamples", "ModelsPredictions", "ModelsReadme"]
 
@@ -44,7 +46,7 @@ class ModelUpdates(TypedDict, total=False):
     weights_url: str | None
 
 
-class Model:
+class Model(ApiObject):
     """A model on Replicate: its metadata, latest version and default example."""
 
     url: str | None
@@ -111,6 +113,67 @@ class Model:
             raise InvalidArgumentError("This model is not attached to a client; get it through a Client.")
         return Versions(self._client, self.owner, self.name)
 
+    @property
+    def schema(self) -> ModelSchema:
+        """The inputs and output of the model's latest version (`latest_version.schema`; see `ModelSchema`).
+
+        Raises:
+            SchemaError: The model has no version, or its latest version has no readable schema.
+        """
+        if self.latest_version is None:
+            from ._exceptions import SchemaError
+
+            raise SchemaError(
+                f"The model {self.id} has no version, so its inputs are not known; push a version of it first."
+            )
+        return self.latest_version.schema
+
+    def validate_input(self, input: Mapping[str, Any] | None) -> None:
+        """Check an input against the schema of the model's latest version (the version a run by name uses);
+        see `ModelSchema.validate`.
+
+        Raises:
+            InvalidInputError: The input does not fit; the error lists every problem and the valid inputs.
+            SchemaError: The model has no version, or its latest version has no readable schema.
+        """
+        self.schema.validate(input)
+
+    @property
+    def username(self) -> str:
+        """The model's owner (the 1.x name, deprecated there too; use `owner`)."""
+        return self.owner
+
+    @username.setter
+    def username(self, value: str) -> None:
+        self.owner = value
+
+    def predict(self, *args: Any, **kwargs: Any) -> Any:
+        """Removed, as in 1.x: a model's latest version can change under you. Use `run()` or `Version.predict`."""
+        raise ReplicateException(
+            f"Model.predict() has been removed: the model's latest version can change, and its inputs with it. "
+            f"Run it with replicate_ext.run({self.id!r}, input={{...}}), or pin a version with "
+            f"replicate_ext.run({self.id + ':<version id>'!r}, input={{...}})."
+        )
+
+    def reload(self) -> Self:
+        """Fetch the model again and update this object with what the API says now."""
+        return self._replace_with(self._bound().models.get(self.owner, self.name))
+
+    async def async_reload(self) -> Self:
+        """Like `reload`, for async code."""
+        return self._replace_with(await self._bound().models.async_get(self.owner, self.name))
+
+    def _replace_with(self, other: Model) -> Self:
+        self.__dict__.update({key: value for key, value in other.__dict__.items() if key != "_client"})
+        return self
+
+    def _bound(self) -> Client:
+        if self._client is None:
+            from . import _default
+
+            return _default.default_client()
+        return self._client
+
     def __repr__(self) -> str:
         return f"Model(id={self.id!r}, visibility={self.visibility!r})"
 
@@ -148,8 +211,37 @@ def model_name(value: str | Model | tuple[str, str], *args: str) -> tuple[str, s
     raise InvalidArgumentError(f"A model is 'owner/name', (owner, name) or a Model; got {value!r}.")
 
 
+def owner_and_name(
+    args: tuple[Any, ...], kwargs: dict[str, Any], names: tuple[str, str, str] = ("key", "owner", "name")
+) -> tuple[str, str]:
+    """The forms 1.x takes for a model (or, with other `names`, a deployment): one argument ("owner/name", a
+    tuple or the object), or two (owner, name), positionally or by keyword (`key=`, or `owner=` and `name=`)."""
+    key, owner, name = names
+    unknown = sorted(set(kwargs) - set(names))
+    if unknown:
+        raise TypeError(f"Unexpected keyword arguments {unknown}: pass {key}=, or {owner}= and {name}=.")
+    if key in kwargs:
+        if args or owner in kwargs or name in kwargs:
+            raise InvalidArgumentError(f"Pass either {key}= or {owner} and {name}, not both.")
+        return model_name(kwargs[key])
+    given = list(args)
+    if owner in kwargs:
+        if given:
+            raise InvalidArgumentError(f"Pass {owner} and {name} both positionally or both by keyword.")
+        given.append(kwargs[owner])
+    if name in kwargs:
+        given.append(kwargs[name])
+    if len(given) not in (1, 2):
+        raise InvalidArgumentError(f"Pass 'owner/name' (or {owner} and {name}); got {len(given)} arguments.")
+    return model_name(*given)
+
+
 class Models:
     """The `models` namespace: `get`, `list`, `search`, `create`, `update`, `delete`, and per-model helpers."""
+
+    model = Model
+    """The class of the objects this namespace returns (as in 1.x)."""
+    CreateModelParams = ModelDetails
 
     def __init__(self, client: Client) -> None:
         self._client = client
@@ -240,15 +332,21 @@ class Models:
 
     # -- public -----------------------------------------------------------------------------------------------
 
-    def get(self, key: str | tuple[str, str], name: str | None = None) -> Model:
-        """Get a model: `models.get("owner/name")` or `models.get("owner", "name")`."""
-        owner, model = model_name(key, *([name] if name is not None else []))
-        return self._client._request(self._get_call(owner, model))
+    @overload
+    def get(self, key: str | tuple[str, str] | Model) -> Model: ...
+    @overload
+    def get(self, owner: str, name: str) -> Model: ...
+    def get(self, *args: Any, **kwargs: Any) -> Model:
+        """Get a model: `models.get("owner/name")` or `models.get("owner", "name")` (or `owner=`, `name=`)."""
+        return self._client._request(self._get_call(*owner_and_name(args, kwargs)))
 
-    async def async_get(self, key: str | tuple[str, str], name: str | None = None) -> Model:
+    @overload
+    async def async_get(self, key: str | tuple[str, str] | Model) -> Model: ...
+    @overload
+    async def async_get(self, owner: str, name: str) -> Model: ...
+    async def async_get(self, *args: Any, **kwargs: Any) -> Model:
         """Like `get`, for async code."""
-        owner, model = model_name(key, *([name] if name is not None else []))
-        return await self._client._arequest(self._get_call(owner, model))
+        return await self._client._arequest(self._get_call(*owner_and_name(args, kwargs)))
 
     def list(
         self,
@@ -318,13 +416,51 @@ class Models:
         """Like `update`, for async code."""
         return await self._client._arequest(self._update_call(*model_name(key), dict(fields)))
 
-    def delete(self, key: str | tuple[str, str] | Model) -> None:
-        """Delete a model (the API only allows it for a private model with no versions)."""
-        self._client._request(self._delete_call(*model_name(key)))
+    @overload
+    def delete(self, key: str | tuple[str, str] | Model) -> bool: ...
+    @overload
+    def delete(self, owner: str, name: str) -> bool: ...
+    def delete(self, *args: Any, **kwargs: Any) -> bool:
+        """Delete a model (the API only allows it for a private model with no versions); True when done."""
+        self._client._request(self._delete_call(*owner_and_name(args, kwargs)))
+        return True
 
-    async def async_delete(self, key: str | tuple[str, str] | Model) -> None:
+    @overload
+    async def async_delete(self, key: str | tuple[str, str] | Model) -> bool: ...
+    @overload
+    async def async_delete(self, owner: str, name: str) -> bool: ...
+    async def async_delete(self, *args: Any, **kwargs: Any) -> bool:
         """Like `delete`, for async code."""
-        await self._client._arequest(self._delete_call(*model_name(key)))
+        await self._client._arequest(self._delete_call(*owner_and_name(args, kwargs)))
+        return True
+
+    def schema(self, ref: str | Model | Version) -> ModelSchema:
+        """The inputs and output of a model version, fetched from the API (once per version and client).
+
+        `ref` is `owner/name` (its latest version, which a run by name uses), `owner/name:version`, a `Model`
+        or a `Version`::
+
+            schema = client.models.schema("stability-ai/sdxl")
+            print([field.name for field in schema.inputs], schema.output.kind)
+
+        Raises:
+            InvalidArgumentError: `ref` is a bare version id: the API gives a version's schema only with its
+                model's name.
+            SchemaError: The model has no version, or the version has no readable schema.
+            NotFoundError: No such model or version.
+        """
+        return self._client._drive(self._schema_flow(ref))
+
+    async def async_schema(self, ref: str | Model | Version) -> ModelSchema:
+        """Like `schema`, for async code."""
+        return await self._client._adrive(self._schema_flow(ref))
+
+    def _schema_flow(self, ref: str | Model | Version) -> Flow[ModelSchema]:
+        from ._predictions import target_of
+        from ._schema_fetch import target_schema_flow
+
+        target, known = target_of(ref)
+        return target_schema_flow(self._client, target, known)
 
 
 class ModelsPredictions:

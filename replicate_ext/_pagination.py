@@ -10,6 +10,7 @@ import httpx
 
 from ._exceptions import InvalidArgumentError
 from ._http import Call, Flow
+from ._resource import ApiObject
 
 if TYPE_CHECKING:
     from ._client import Client
@@ -19,7 +20,7 @@ __all__ = ["Page", "async_paginate", "collect_pages_flow", "page_call", "paginat
 T = TypeVar("T")
 
 
-class Page(Generic[T]):
+class Page(ApiObject, Generic[T]):
     """One page of a list: `results`, and the URLs of the `next` and `previous` pages (None at the ends).
 
     Iterating over a page iterates over its results. Pass `page.next` to the same list method to get the next
@@ -35,6 +36,10 @@ class Page(Generic[T]):
 
     def __iter__(self) -> Iterator[T]:
         return iter(self.results)
+
+    def to_dict(self) -> dict[str, Any]:
+        results = [item.to_dict() if isinstance(item, ApiObject) else item for item in self.results]
+        return {"previous": self.previous, "next": self.next, "results": results}
 
     def __len__(self) -> int:
         return len(self.results)

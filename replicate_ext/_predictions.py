@@ -9,7 +9,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Protocol, Self, TypedDict, TypeVar, Unpack
+from typing import TYPE_CHECKING, Any, Literal, Protocol, Self, TypedDict, TypeVar, Unpack, overload
 
 import httpx
 
@@ -24,6 +24,7 @@ from ._exceptions import (
 from ._http import Call, Flow, Perform, Sleep
 from ._identifier import ModelRef, parse_ref
 from ._pagination import Page, page_call
+from ._resource import ApiObject
 
 if TYPE_CHECKING:
     from ._client import Client
@@ -116,7 +117,7 @@ def _given(value: Any) -> Any:
     return None if isinstance(value, Unset) else value
 
 
-class Job:
+class Job(ApiObject):
     """What predictions and trainings share: fetching their state, waiting for the end, canceling them.
 
     Subclasses say where their calls are (`_namespace`) and how to take over a fresher state (`_replace_with`).
@@ -309,10 +310,12 @@ class Prediction(Job):
 
     __hash__ = None  # type: ignore[assignment]  # mutable, like the 1.x object
 
+    Progress = Progress  # 1.x's name for the class of `progress`
+
     def _namespace(self, client: Client) -> Predictions:
         return client.predictions
 
-    def stream(self, *, use_file_output: bool = False, timeout: float | None = None) -> Iterator[ServerSentEvent]:
+    def stream(self, use_file_output: bool = False, *, timeout: float | None = None) -> Iterator[ServerSentEvent]:
         """Yield the prediction's server-sent events (`output`, `logs`, then `done`) as they come.
 
         Needs a prediction with a stream URL (`urls["stream"]`). A dropped connection is resumed where it
@@ -325,7 +328,7 @@ class Prediction(Job):
         return stream_prediction(self._bound(), self, use_file_output=use_file_output, deadline=deadline_after(timeout))
 
     def async_stream(
-        self, *, use_file_output: bool = False, timeout: float | None = None
+        self, use_file_output: bool = False, *, timeout: float | None = None
     ) -> AsyncIterator[ServerSentEvent]:
         """Like `stream`, for async code."""
         from ._stream import astream_prediction
@@ -665,33 +668,65 @@ def create_flow(
     from ._files import encode_input_flow
 
     encoded = yield from encode_input_flow(client, input, options.file_encoding_strategy)
-    prediction = yield from client._requester.call(create_call(target, encoded, options, client))
-    return client._claim(prediction)
+    return (yield from send_create_flow(client, target, encoded, options))
 
 
-def find_created_flow(
-    client: Client, target: Target, encoded_input: Any, since: datetime.datetime, max_pages: int = 10
+def send_create_flow(client: Client, target: Target, encoded_input: Any, options: CreateOptions) -> Flow[Prediction]:
+    """Create the prediction (input already encoded), keeping the client's account of which creates are in
+    flight and which predictions they made (see `_claims.py`)."""
+    ticket = client._claims.sending(target, encoded_input)
+    prediction: Prediction | None = None
+    try:
+        prediction = yield from client._requester.call(create_call(target, encoded_input, options, client))
+    finally:
+        client._claims.settled(target, ticket, prediction.id if prediction is not None else None)
+    return prediction
+
+
+def recover_created_flow(
+    client: Client, target: Target, encoded_input: Any, sent_at: datetime.datetime, max_pages: int = 10
 ) -> Flow[Prediction | None]:
-    """After a create whose answer was lost: the prediction it made, if the API has exactly one candidate.
+    """After a create whose answer was lost: a prediction it may have made, now owned by the caller.
 
-    A candidate was created since `since` (less a margin for clock skew), runs the same target with the same
-    input, and is not a prediction this client already knows as the result of another create. None when there
-    is no candidate or more than one: then nothing can be told for sure.
+    A candidate runs the same target with the same input, was created since the first create of that target
+    and input that is being looked for was sent (less a margin for clock skew), and is owned by no other create
+    of this client, nor can become the answer of one still in flight: creates of the same target and input are
+    interchangeable (`_claims.py` has the rules). None when there is no candidate: then nothing can be told.
     """
-    after = since - datetime.timedelta(seconds=30)
-    call = client.predictions._list_call(None, after, None)
+    claims = client._claims
+    recovery = claims.start_recovery(target, encoded_input, sent_at)
+    try:
+        while True:  # each new look follows another recovery's success: there are only so many
+            seen = claims.recoveries
+            since = claims.earliest_recovery(target, encoded_input, sent_at) - datetime.timedelta(seconds=30)
+            candidates = yield from _candidates_flow(client, target, encoded_input, since, max_pages)
+            # Any create of this input sent before the listing came back may own a candidate.
+            in_flight = claims.in_flight(target, encoded_input)
+            while claims.any_in_flight(target, in_flight):
+                yield Sleep(0.02)
+            taken = claims.take(p.id for p in candidates)
+            if taken is not None:
+                return next(p for p in candidates if p.id == taken)
+            if claims.recoveries == seen:
+                return None
+    finally:
+        claims.end_recovery(target, recovery)
+
+
+def _candidates_flow(
+    client: Client, target: Target, encoded_input: Any, since: datetime.datetime, max_pages: int
+) -> Flow[list[Prediction]]:
+    """The predictions of `target` with `encoded_input` created since `since`, oldest first."""
+    call = client.predictions._list_call(None, since, None)
     candidates: list[Prediction] = []
     for _ in range(max_pages):
         page = yield from client._requester.call(call)
-        candidates.extend(
-            p for p in page.results if _same_request(p, target, encoded_input) and not client._known(p.id)
-        )
+        candidates.extend(p for p in page.results if _same_request(p, target, encoded_input))
         if page.next is None:
             break
         call = client.predictions._list_call(page.next, None, None)
-    if len(candidates) != 1:
-        return None
-    return client._claim(candidates[0])
+    candidates.reverse()  # the API lists the newest first
+    return candidates
 
 
 def _same_request(prediction: Prediction, target: Target, encoded_input: Any) -> bool:
@@ -706,6 +741,8 @@ def _same_request(prediction: Prediction, target: Target, encoded_input: Any) ->
 
 class Predictions:
     """The `predictions` namespace: `create`, `get`, `list`, `cancel` (and their `async_` forms)."""
+
+    CreatePredictionParams = CreateParams  # 1.x's name of the TypedDict
 
     def __init__(self, client: Client) -> None:
         self._client = client
@@ -751,6 +788,20 @@ class Predictions:
 
     # -- create -----------------------------------------------------------------------------------------------
 
+    @overload
+    def create(
+        self, version: str | Version, input: Mapping[str, Any] | None = None, **params: Unpack[CreateParams]
+    ) -> Prediction: ...
+    @overload
+    def create(
+        self,
+        *,
+        model: str | Model | None = None,
+        version: str | Version | None = None,
+        deployment: str | None = None,
+        input: Mapping[str, Any] | None = None,
+        **params: Unpack[CreateParams],
+    ) -> Prediction: ...
     def create(
         self,
         *args: Any,
@@ -789,6 +840,20 @@ class Predictions:
         options = CreateOptions.build(**params)
         return self._client._drive(create_flow(self._client, target, inputs, options))
 
+    @overload
+    async def async_create(
+        self, version: str | Version, input: Mapping[str, Any] | None = None, **params: Unpack[CreateParams]
+    ) -> Prediction: ...
+    @overload
+    async def async_create(
+        self,
+        *,
+        model: str | Model | None = None,
+        version: str | Version | None = None,
+        deployment: str | None = None,
+        input: Mapping[str, Any] | None = None,
+        **params: Unpack[CreateParams],
+    ) -> Prediction: ...
     async def async_create(
         self,
         *args: Any,

@@ -22,13 +22,15 @@ from ._predictions import (
     CreateParams,
     Prediction,
     RunParams,
-    create_call,
-    create_flow,
-    find_created_flow,
+    Target,
     raise_for_status,
+    recover_created_flow,
+    send_create_flow,
     target_of,
     wait_flow,
 )
+from ._schema import ModelSchema
+from ._schema_fetch import output_schema_flow, read_schema, target_schema_flow
 
 if TYPE_CHECKING:
     from ._client import Client
@@ -69,22 +71,18 @@ def run_flow(
     params: RunParams,
     tracker: _Tracker,
     cancel_if_abandoned: bool = True,
+    validate_input: bool = False,
 ) -> Flow[Any]:
     deadline = deadline_after(timeout)
-    target, schema = target_of(ref)
+    target, known = target_of(ref)
     options = _options(params, wait, deadline)
+    schema: ModelSchema | None = None
+    if validate_input:
+        # Before any file is encoded or uploaded, and before anything is created.
+        schema = yield from target_schema_flow(client, target, known)
+        schema.validate(input)
     encoded = yield from encode_input_flow(client, input, options.file_encoding_strategy)
-    sent_at = datetime.datetime.now(datetime.UTC)
-    try:
-        prediction = client._claim((yield from client._requester.call(create_call(target, encoded, options, client))))
-    except (AmbiguousCreateError, ServerError) as exc:
-        # The create may have happened with its answer lost. Creating again could run the model twice, so look
-        # for the prediction instead; if there is not exactly one candidate, the error stands.
-        found = yield from find_created_flow(client, target, encoded, sent_at)
-        if found is None:
-            raise
-        logger.info("%s lost its answer (%s); carrying on with prediction %s", exc.__class__.__name__, exc, found.id)
-        prediction = found
+    prediction = yield from recovering_create_flow(client, target, encoded, options)
     tracker.prediction = prediction
     try:
         prediction = yield from wait_flow(client, prediction, deadline)
@@ -101,41 +99,24 @@ def run_flow(
     output = prediction.raw_output
     if isinstance(output, list):
         if schema is None:
-            schema = yield from version_schema_flow(client, prediction)
-        if is_iterator_output(schema):
+            schema = read_schema(known) if known else (yield from output_schema_flow(client, prediction))
+        if schema is not None and schema.output.is_iterator:
             return iter(prediction.output if use_file_output else output)
     return prediction.output if use_file_output else output
 
 
-def version_schema_flow(client: Client, prediction: Prediction) -> Flow[dict[str, Any] | None]:
-    """The OpenAPI schema of a prediction's version (cached per client), or None when it cannot be known."""
-    version, model = prediction.version, prediction.model
-    if version in client._schemas:
-        return client._schemas[version]
-    schema: dict[str, Any] | None = None
-    if version and version != "hidden" and "/" in model:
-        from ._versions import Versions
-
-        owner, name = model.split("/", 1)
-        try:
-            found = yield from client._requester.call(Versions(client, owner, name)._get_call(version))
-            schema = found.openapi_schema
-        except ReplicateException:
-            schema = None
-    if len(client._schemas) > 256:
-        client._schemas.clear()
-    client._schemas[version] = schema
-    return schema
-
-
-def is_iterator_output(schema: Mapping[str, Any] | None) -> bool:
-    """Whether a version's schema (Cog's layout) says its output is produced piece by piece."""
-    if not schema:
-        return False
-    output = schema.get("components", {}).get("schemas", {}).get("Output", {})
-    return (
-        isinstance(output, Mapping) and output.get("type") == "array" and output.get("x-cog-array-type") == "iterator"
-    )
+def recovering_create_flow(client: Client, target: Target, encoded: Any, options: CreateOptions) -> Flow[Prediction]:
+    """Create a prediction; when the answer is lost, find the prediction the create made instead of creating again
+    (which could run the model twice). If none can be found, the error stands."""
+    sent_at = datetime.datetime.now(datetime.UTC)
+    try:
+        return (yield from send_create_flow(client, target, encoded, options))
+    except (AmbiguousCreateError, ServerError) as exc:
+        found = yield from recover_created_flow(client, target, encoded, sent_at)
+        if found is None:
+            raise
+        logger.info("%s lost its answer (%s); carrying on with prediction %s", exc.__class__.__name__, exc, found.id)
+        return found
 
 
 def run(
@@ -147,6 +128,7 @@ def run(
     use_file_output: bool = True,
     timeout: float | None = None,
     cancel_if_abandoned: bool = True,
+    validate_input: bool = False,
     **params: Unpack[RunParams],
 ) -> Any:
     """Run a model and return its output once the prediction has finished.
@@ -164,6 +146,12 @@ def run(
         cancel_if_abandoned: When the run is abandoned (its `timeout` passes, `KeyboardInterrupt`, or, for
             `async_run`, its task is cancelled), cancel the prediction on the server (the default), so that nothing
             runs on for nobody. False leaves it running; `predictions.list()` finds it.
+        validate_input: Check `input` against the version's schema before anything is sent (see
+            `ModelSchema.validate`): an invalid input raises `InvalidInputError` listing every problem, and no
+            file is uploaded and no prediction created. The schema is fetched once per version and client (for
+            `owner/name`, that of the model's latest version; the model is looked up again after a minute).
+            It needs the model's name: a bare version id raises `InvalidArgumentError` (pass
+            `owner/name:version` or a `Version`), since the API has no route to a version's schema without it.
         **params: The options of `predictions.create` (`stream`, `webhook`, `webhook_completed`,
             `webhook_events_filter`, `cancel_after`, `file_encoding_strategy`).
 
@@ -172,6 +160,8 @@ def run(
         iterator over its items.
 
     Raises:
+        InvalidInputError: `validate_input` is on and the input does not fit the model's schema.
+        SchemaError: `validate_input` is on and the model has no readable schema (or no version).
         ModelError: The prediction failed (`.prediction` has its `error` and `logs`).
         PredictionCanceledError: It was canceled.
         PredictionTimeoutError: `timeout` expired.
@@ -179,7 +169,7 @@ def run(
     tracker = _Tracker()
     flow = run_flow(
         client, ref, input, wait=wait, use_file_output=use_file_output, timeout=timeout, params=params,
-        tracker=tracker, cancel_if_abandoned=cancel_if_abandoned,
+        tracker=tracker, cancel_if_abandoned=cancel_if_abandoned, validate_input=validate_input,
     )  # fmt: skip
     try:
         return client._drive(flow)
@@ -198,6 +188,7 @@ async def async_run(
     use_file_output: bool = True,
     timeout: float | None = None,
     cancel_if_abandoned: bool = True,
+    validate_input: bool = False,
     **params: Unpack[RunParams],
 ) -> Any:
     """Like `run`, for async code. If the task running it is cancelled, so is the prediction (see
@@ -207,7 +198,7 @@ async def async_run(
     tracker = _Tracker()
     flow = run_flow(
         client, ref, input, wait=wait, use_file_output=use_file_output, timeout=timeout, params=params,
-        tracker=tracker, cancel_if_abandoned=cancel_if_abandoned,
+        tracker=tracker, cancel_if_abandoned=cancel_if_abandoned, validate_input=validate_input,
     )  # fmt: skip
     try:
         return await client._adrive(flow)
@@ -243,18 +234,20 @@ def stream(
     use_file_output: bool = False,
     timeout: float | None = None,
     cancel_if_abandoned: bool = True,
+    validate_input: bool = False,
     **params: Unpack[CreateParams],
 ) -> Iterator[ServerSentEvent]:
     """Run a model and yield its server-sent events (`output` chunks, `logs`, then `done`) as they happen.
 
     `str(event)` is the text of an output event, so `for event in stream(...): print(event, end="")` prints
     the output as it is generated. After `timeout` seconds `PredictionTimeoutError` is raised and the prediction
-    canceled (unless `cancel_if_abandoned=False`). Other parameters are those of `predictions.create`.
+    canceled (unless `cancel_if_abandoned=False`). `validate_input=True` checks the input first, as `run` does.
+    Other parameters are those of `predictions.create`.
     """
     from ._stream import stream_prediction
 
     deadline = deadline_after(timeout)
-    prediction = client._drive(_stream_create_flow(client, ref, input, params))
+    prediction = client._drive(_stream_create_flow(client, ref, input, params, validate_input))
     events = stream_prediction(client, prediction, use_file_output=use_file_output, deadline=deadline)
     return _canceling_on_timeout(client, prediction, events) if cancel_if_abandoned else events
 
@@ -270,11 +263,16 @@ def _canceling_on_timeout(
 
 
 def _stream_create_flow(
-    client: Client, ref: Any, input: Mapping[str, Any] | None, params: CreateParams
+    client: Client, ref: Any, input: Mapping[str, Any] | None, params: CreateParams, validate_input: bool
 ) -> Flow[Prediction]:
-    target, _ = target_of(ref)
+    target, known = target_of(ref)
+    if validate_input:
+        schema = yield from target_schema_flow(client, target, known)
+        schema.validate(input)
     params["stream"] = True  # ask for the stream URL even where it is not given by default
-    return create_flow(client, target, input, CreateOptions.build(**params))
+    options = CreateOptions.build(**params)
+    encoded = yield from encode_input_flow(client, input, options.file_encoding_strategy)
+    return (yield from recovering_create_flow(client, target, encoded, options))
 
 
 async def async_stream(
@@ -285,13 +283,14 @@ async def async_stream(
     use_file_output: bool = False,
     timeout: float | None = None,
     cancel_if_abandoned: bool = True,
+    validate_input: bool = False,
     **params: Unpack[CreateParams],
 ) -> AsyncIterator[ServerSentEvent]:
     """Like `stream`, for async code: `async for event in async_stream(...)`."""
     from ._stream import astream_prediction
 
     deadline = deadline_after(timeout)
-    prediction = await client._adrive(_stream_create_flow(client, ref, input, params))
+    prediction = await client._adrive(_stream_create_flow(client, ref, input, params, validate_input))
     try:
         async for event in astream_prediction(client, prediction, use_file_output=use_file_output, deadline=deadline):
             yield event

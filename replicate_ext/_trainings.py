@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, TypedDict, Unpack
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack, overload
 
 from ._exceptions import InvalidArgumentError
 from ._http import Call, Flow
@@ -22,18 +23,21 @@ if TYPE_CHECKING:
 __all__ = ["Training", "TrainingParams", "Trainings"]
 
 
-class TrainingParams(TypedDict, total=False):
+class _MoreTrainingParams(TypedDict, total=False):
+    webhook_completed: str | None
+    file_encoding_strategy: FileEncodingStrategy | None
+
+
+class TrainingParams(_MoreTrainingParams, total=False):
     """Options of `trainings.create` (as for predictions: see `Predictions.create`)."""
 
     webhook: str | None
-    webhook_completed: str | None
     webhook_events_filter: Iterable[str] | None
-    file_encoding_strategy: FileEncodingStrategy | None
 
 
 _TRAINING_FIELDS = (
     "id", "model", "version", "status", "input", "output", "logs", "error", "metrics", "created_at", "started_at",
-    "completed_at", "urls", "source",
+    "completed_at", "urls", "source", "destination",
 )  # fmt: skip
 
 
@@ -57,6 +61,8 @@ class Training(Job):
     completed_at: str | None
     urls: dict[str, str]
     source: str | None
+    destination: str | None
+    """The model the new version goes to (`owner/name`): as the API says, or as the create asked."""
 
     def __init__(self, client: Client | None = None, **fields: Any) -> None:
         self._client = client
@@ -91,14 +97,16 @@ class Training(Job):
             completed_at=_iso(_given(data.completed_at)),
             urls=urls,
             source=_given(data.source),
-            **data.additional_properties,
+            **data.additional_properties,  # "destination" among them, where the API sends it
         )
 
     _kind = "training"
 
     def _replace_with(self, other: Training) -> Training:
+        destination = self.destination
         for name in _TRAINING_FIELDS:
             setattr(self, name, getattr(other, name))
+        self.destination = self.destination or destination  # the API may not repeat what the create said
         self.extra = other.extra
         self._fetched_at = other._fetched_at
         return self
@@ -115,6 +123,8 @@ class Training(Job):
 
 class Trainings:
     """The `trainings` namespace: `create`, `get`, `list`, `cancel` (and their `async_` forms)."""
+
+    CreateTrainingParams = TrainingParams  # 1.x's name of the TypedDict
 
     def __init__(self, client: Client) -> None:
         self._client = client
@@ -148,85 +158,83 @@ class Trainings:
             "trainings.list", kwargs, lambda data: Training._from_api(ApiTrainingModel.from_dict(data), client), client
         )
 
-    def _create_flow(
-        self,
-        args: tuple[Any, ...],
-        model: str | tuple[str, str] | Model | None,
-        version: str | Version | None,
-        input: Mapping[str, Any] | None,
-        destination: str | Model | None,
-        options: CreateOptions,
-    ) -> Flow[Training]:
+    def _create_flow(self, trainer: _Trainer, options: CreateOptions) -> Flow[Training]:
         from replicate_api.api.trainings import trainings_create
         from replicate_api.models import TrainingRequest
 
         from ._files import encode_input_flow
-        from ._models import Model, model_name
-        from ._versions import Version
 
-        if args:
-            # 1.x shorthand: create("owner/name:version", input, destination)
-            if model is not None or version is not None or len(args) > 3:
-                raise InvalidArgumentError(
-                    "Call trainings.create('owner/name:version', input, destination) or with model=, version=."
-                )
-            ref = parse_ref(args[0])
-            if ref.owner is None or ref.version is None:
-                raise InvalidArgumentError(f"{args[0]!r} must be 'owner/name:version' to name the trainer.")
-            owner, name, version_id = ref.owner, ref.name or "", ref.version
-            if len(args) > 1:
-                input = args[1]
-            if len(args) > 2:
-                destination = args[2]
-        else:
-            if model is None or version is None:
-                raise InvalidArgumentError("Name the trainer with model='owner/name' and version='<version id>'.")
-            owner, name = model_name(model)
-            version_id = version.id if isinstance(version, Version) else version
-        if isinstance(destination, Model):
-            destination = destination.id
-        if not isinstance(destination, str):
-            raise InvalidArgumentError("destination must be the 'owner/name' of the model to push the new version to.")
-        parse_model_name(destination, "destination model")
-        encoded = yield from encode_input_flow(self._client, input, options.file_encoding_strategy)
-        body: dict[str, Any] = {"destination": destination, "input_": encoded}
+        encoded = yield from encode_input_flow(self._client, trainer.input, options.file_encoding_strategy)
+        body: dict[str, Any] = {"destination": trainer.destination, "input_": encoded}
         if options.webhook is not None:
             body["webhook"] = options.webhook
         if options.webhook_events_filter is not None:
             body["webhook_events_filter"] = list(options.webhook_events_filter)
-        kwargs = trainings_create._get_kwargs(owner, name, version_id, body=TrainingRequest(**body))
-        return (yield from self._client._requester.call(self._training_call("trainings.create", kwargs, False)))
+        kwargs = trainings_create._get_kwargs(
+            trainer.owner, trainer.name, trainer.version, body=TrainingRequest(**body)
+        )
+        training = yield from self._client._requester.call(self._training_call("trainings.create", kwargs, False))
+        if training.destination is None:
+            training.destination = trainer.destination
+        return training
 
+    @overload
     def create(
         self,
-        *args: Any,
-        model: str | tuple[str, str] | Model | None = None,
-        version: str | Version | None = None,
+        version: str | Version,
         input: Mapping[str, Any] | None = None,
         destination: str | Model | None = None,
+        webhook: str | None = None,
+        webhook_events_filter: Iterable[str] | None = None,
+        **params: Unpack[_MoreTrainingParams],
+    ) -> Training: ...
+    @overload
+    def create(
+        self,
+        model: str | tuple[str, str] | Model,
+        version: str | Version,
+        input: Mapping[str, Any] | None = None,
+        *,
+        destination: str | Model | None = None,
         **params: Unpack[TrainingParams],
-    ) -> Training:
+    ) -> Training: ...
+    def create(self, *args: Any, **kwargs: Any) -> Training:
         """Start a training of a trainer version; the result is pushed as a new version of `destination`.
 
-        Either `create("owner/name:version", input, destination)` or
-        `create(model="owner/name", version="<id>", input={...}, destination="you/new-model")`.
-        Files in `input` are uploaded or inlined as for predictions.
+        Name the trainer as 1.x does: `create("owner/name:version", input, destination)`,
+        `create(version="owner/name:version", ...)`, `create(model="owner/name", version="<id>", ...)` (the version
+        may also be `owner/name:<id>` or a `Version`), or `create(model, version, input, destination=...)`.
+        `destination` is the `owner/name` of an existing model. Files in `input` are uploaded or inlined as for
+        predictions; `webhook`, `webhook_completed`, `webhook_events_filter` and `file_encoding_strategy` as for
+        predictions.
         """
-        options = CreateOptions.build(**params)
-        return self._client._drive(self._create_flow(args, model, version, input, destination, options))
+        trainer, params = _trainer(args, kwargs)
+        return self._client._drive(self._create_flow(trainer, CreateOptions.build(**params)))
 
+    @overload
     async def async_create(
         self,
-        *args: Any,
-        model: str | tuple[str, str] | Model | None = None,
-        version: str | Version | None = None,
+        version: str | Version,
         input: Mapping[str, Any] | None = None,
         destination: str | Model | None = None,
+        webhook: str | None = None,
+        webhook_events_filter: Iterable[str] | None = None,
+        **params: Unpack[_MoreTrainingParams],
+    ) -> Training: ...
+    @overload
+    async def async_create(
+        self,
+        model: str | tuple[str, str] | Model,
+        version: str | Version,
+        input: Mapping[str, Any] | None = None,
+        *,
+        destination: str | Model | None = None,
         **params: Unpack[TrainingParams],
-    ) -> Training:
+    ) -> Training: ...
+    async def async_create(self, *args: Any, **kwargs: Any) -> Training:
         """Like `create`, for async code."""
-        options = CreateOptions.build(**params)
-        return await self._client._adrive(self._create_flow(args, model, version, input, destination, options))
+        trainer, params = _trainer(args, kwargs)
+        return await self._client._adrive(self._create_flow(trainer, CreateOptions.build(**params)))
 
     def get(self, id: str) -> Training:
         """Get a training by id."""
@@ -251,6 +259,78 @@ class Trainings:
     async def async_cancel(self, id: str) -> Training:
         """Like `cancel`, for async code."""
         return await self._client._arequest(self._cancel_call(id))
+
+
+@dataclass(frozen=True)
+class _Trainer:
+    """What a training create names: the trainer version, its input, and the destination model."""
+
+    owner: str
+    name: str
+    version: str
+    input: Mapping[str, Any] | None
+    destination: str
+
+
+_SHORTHAND_POSITIONS = ("version", "input", "destination", "webhook", "webhook_events_filter")
+_MODEL_POSITIONS = ("model", "version", "input")
+
+
+def _trainer(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[_Trainer, TrainingParams]:
+    """Read the forms of `trainings.create(...)` (the 1.x ones included) into the trainer and the options."""
+    from ._models import Model, model_name
+    from ._versions import Version
+
+    named = dict(kwargs)
+    if args:
+        first = args[0]
+        shorthand = isinstance(first, Version) or (isinstance(first, str) and ":" in first)
+        positions = _SHORTHAND_POSITIONS if shorthand else _MODEL_POSITIONS
+        if len(args) > len(positions):
+            raise InvalidArgumentError(
+                f"trainings.create takes at most {len(positions)} positional arguments here: {', '.join(positions)}."
+            )
+        for position, value in zip(positions, args, strict=False):
+            if position in named:
+                raise InvalidArgumentError(f"trainings.create got {position} both positionally and by keyword.")
+            named[position] = value
+    model, version = named.pop("model", None), named.pop("version", None)
+    input, destination = named.pop("input", None), named.pop("destination", None)
+    unknown = sorted(set(named) - TrainingParams.__optional_keys__)
+    if unknown:
+        raise TypeError(f"trainings.create got unexpected arguments {unknown}.")
+
+    version_model: tuple[str, str] | None = None
+    if isinstance(version, Version):
+        version_id = version.id
+        if version.model:
+            version_model = parse_model_name(version.model)
+    elif isinstance(version, str) and version:
+        ref = parse_ref(version)
+        if ref.owner is not None and ref.version is None:
+            raise InvalidArgumentError(f"version={version!r} names a model; give its version: 'owner/name:<id>'.")
+        version_id = ref.version or version
+        version_model = (ref.owner, ref.name or "") if ref.owner is not None else None
+    else:
+        raise InvalidArgumentError(
+            "Name the trainer's version: 'owner/name:<version id>', or model='owner/name' and version='<id>'."
+        )
+    if model is not None:
+        owner, name = model_name(model.split(":", 1)[0] if isinstance(model, str) else model)
+        if version_model is not None and version_model != (owner, name):
+            raise InvalidArgumentError(f"version {version!r} belongs to another model than {owner}/{name}.")
+    elif version_model is not None:
+        owner, name = version_model
+    else:
+        raise InvalidArgumentError(f"Which model is version {version_id!r} of? Pass model='owner/name' too.")
+
+    if isinstance(destination, Model):
+        destination = destination.id
+    if not isinstance(destination, str):
+        raise InvalidArgumentError("destination must be the 'owner/name' of the model to push the new version to.")
+    parse_model_name(destination, "destination model")
+    params: TrainingParams = named  # type: ignore[assignment]  # its keys were checked above
+    return _Trainer(owner, name, version_id, input, destination), params
 
 
 def _training_id(value: Any) -> str:

@@ -34,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import ssl
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -77,6 +78,11 @@ class AsyncioTransport(httpx.AsyncBaseTransport):
     wait for a free connection. `connections_opened` counts the connections made.
 
     The transport belongs to the event loop of its first request; `aclose()` closes every connection.
+
+    HTTP mocking and recording tools (respx, pytest-httpx, vcrpy) intercept requests by patching httpx's or
+    httpcore's own transport classes. While such a patch is in place, this transport hands each request to an
+    httpx `AsyncHTTPTransport` with the same settings, so the tool sees it as it sees any httpx request; the
+    check costs a few hundred nanoseconds per request.
     """
 
     def __init__(
@@ -96,6 +102,8 @@ class AsyncioTransport(httpx.AsyncBaseTransport):
         self._expiry = limits.keepalive_expiry
         self._pools: dict[Origin, _Pool] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._limits = limits
+        self._for_tools: httpx.AsyncHTTPTransport | None = None
         self.connections_opened = 0
 
     def __repr__(self) -> str:
@@ -109,6 +117,10 @@ class AsyncioTransport(httpx.AsyncBaseTransport):
     # -- a request --------------------------------------------------------------------------------------------
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if _intercepted():
+            # A test tool (respx, pytest-httpx, vcrpy, ...) has patched httpx's or httpcore's transport classes
+            # to see every request: give it this one, exactly as it would see a request of plain httpx.
+            return await self._tools_transport().handle_async_request(request)
         loop = asyncio.get_running_loop()
         if self._loop is not loop:
             if self._loop is not None and self._pools and not self._loop.is_closed():
@@ -224,6 +236,14 @@ class AsyncioTransport(httpx.AsyncBaseTransport):
         self.connections_opened += 1
         pool.connections.add(connection)
         return connection
+
+    def _tools_transport(self) -> httpx.AsyncHTTPTransport:
+        """httpx's own transport, configured like this one, for the requests a test tool intercepts."""
+        if self._for_tools is None:
+            self._for_tools = httpx.AsyncHTTPTransport(
+                verify=self._tls_context(), limits=self._limits, trust_env=self._trust_env
+            )
+        return self._for_tools
 
     def _tls_context(self) -> ssl.SSLContext:
         context = self._ssl_context
@@ -351,6 +371,9 @@ class AsyncioTransport(httpx.AsyncBaseTransport):
     async def aclose(self) -> None:
         """Close every connection (reading a response that was still streaming then fails); requests waiting
         for a connection fail with `httpx.PoolTimeout`. The transport can be used again afterwards."""
+        if self._for_tools is not None:
+            for_tools, self._for_tools = self._for_tools, None
+            await for_tools.aclose()
         pools = list(self._pools.values())
         self._pools.clear()
         self._loop = None
@@ -375,6 +398,44 @@ class AsyncioTransport(httpx.AsyncBaseTransport):
                 for connection in connections:
                     connection.abort()
                 await asyncio.sleep(0)
+
+
+# Where the HTTP mocking and recording tools hook in: pytest-httpx and vcrpy patch httpx's transport, respx's
+# default mocker patches httpcore's connection pool (respx's `using="httpx"` patches httpx's client, which every
+# transport goes through anyway). httpcore is imported only by httpx's transport, or by a tool that patches it.
+_TRANSPORT_MODULE = "httpx._transports.default"
+_POOL_MODULE = "httpcore._async.connection_pool"
+_pool_class: Any = None
+_last_seen: tuple[object, object] = (None, None)
+_last_verdict = False
+
+
+def _intercepted() -> bool:
+    """Whether a tool has replaced `handle_async_request` of httpx's or httpcore's async transport classes.
+
+    A method is the original while its code is the code defined in its class's module, whenever the tool was
+    started (before or after this module was imported; a replacement made with `functools.wraps` carries the
+    original's name, but not its code). The answer is cached for the methods last seen, so a request pays two
+    attribute lookups and a comparison.
+    """
+    global _pool_class, _last_seen, _last_verdict
+    if _pool_class is None:
+        _pool_class = getattr(sys.modules.get(_POOL_MODULE), "AsyncConnectionPool", None)
+    seen = (httpx.AsyncHTTPTransport.handle_async_request, _pool_class and _pool_class.handle_async_request)
+    if seen[0] is _last_seen[0] and seen[1] is _last_seen[1]:
+        return _last_verdict
+    _last_seen = seen
+    _last_verdict = not _is_original(seen[0], "AsyncHTTPTransport", _TRANSPORT_MODULE) or (
+        seen[1] is not None and not _is_original(seen[1], "AsyncConnectionPool", _POOL_MODULE)
+    )
+    return _last_verdict
+
+
+def _is_original(method: object, cls: str, module: str) -> bool:
+    code = getattr(method, "__code__", None)
+    return getattr(code, "co_qualname", None) == f"{cls}.handle_async_request" and getattr(
+        code, "co_filename", None
+    ) == getattr(sys.modules.get(module), "__file__", None)
 
 
 class _Stale(Exception):

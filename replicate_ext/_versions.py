@@ -7,16 +7,18 @@ from typing import TYPE_CHECKING, Any
 
 from ._http import Call
 from ._pagination import Page, collect_pages_flow, page_call
+from ._resource import ApiObject
 
 if TYPE_CHECKING:
     from replicate_api.models import Version as ApiVersion
 
     from ._client import Client
+    from ._schema import ModelSchema
 
 __all__ = ["Version", "Versions"]
 
 
-class Version:
+class Version(ApiObject):
     """One immutable version of a model, with the OpenAPI schema of its inputs and outputs."""
 
     id: str
@@ -59,20 +61,55 @@ class Version:
             **data.additional_properties,
         )
 
-    def predict(self, **inputs: Any) -> Any:
+    @property
+    def schema(self) -> ModelSchema:
+        """The version's inputs and output, read from its `openapi_schema` (see `ModelSchema`).
+
+        Raises:
+            SchemaError: The version carries no `openapi_schema` (fetch it with `model.versions.get(id)`), or
+                one that is not a Cog schema.
+        """
+        from ._exceptions import SchemaError
+        from ._schema import ModelSchema
+
+        document = self.openapi_schema
+        cached: tuple[Any, ModelSchema] | None = self.__dict__.get("_schema")
+        if cached is not None and cached[0] is document:
+            return cached[1]
+        if not document:
+            where = f"Version {self.id}" + (f" of {self.model}" if self.model else "")
+            raise SchemaError(
+                f"{where} carries no openapi_schema, so its inputs are not known; get the version from the API "
+                "(model.versions.get(id)) to have it."
+            )
+        schema = ModelSchema.from_openapi(document)
+        self.__dict__["_schema"] = (document, schema)
+        return schema
+
+    def validate_input(self, input: Mapping[str, Any] | None) -> None:
+        """Check an input against this version's schema; see `ModelSchema.validate`.
+
+        Raises:
+            InvalidInputError: The input does not fit; the error lists every problem and the valid inputs.
+            SchemaError: The version has no readable schema.
+        """
+        self.schema.validate(input)
+
+    def predict(self, *, validate_input: bool = False, **inputs: Any) -> Any:
         """Run this version with `inputs` as keyword arguments, wait, and return its output (1.x style).
 
-        The same as `client.run(version, input=inputs)`.
+        The same as `client.run(version, input=inputs, validate_input=validate_input)`; `validate_input=True`
+        checks the inputs against the version's schema first (see `run`).
         """
         from ._run import run
 
-        return run(self._bound(), self, inputs)
+        return run(self._bound(), self, inputs, validate_input=validate_input)
 
-    async def async_predict(self, **inputs: Any) -> Any:
+    async def async_predict(self, *, validate_input: bool = False, **inputs: Any) -> Any:
         """Like `predict`, for async code."""
         from ._run import async_run
 
-        return await async_run(self._bound(), self, inputs)
+        return await async_run(self._bound(), self, inputs, validate_input=validate_input)
 
     def _bound(self) -> Client:
         if self._client is None:

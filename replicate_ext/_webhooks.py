@@ -15,7 +15,7 @@ import hashlib
 import hmac
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from ._exceptions import (
     InvalidSecretKeyError,
@@ -208,31 +208,43 @@ class WebhooksDefault:
 class Webhooks:
     """The `webhooks` namespace: `default.secret()` and `validate(...)`."""
 
+    Default = WebhooksDefault  # 1.x's name for the class of `default`
+
     def __init__(self, client: Client) -> None:
         self.default = WebhooksDefault(client)
 
+    @overload
     @staticmethod
     def validate(
-        request: Any = None,
-        *,
-        headers: Mapping[str, str] | None = None,
-        body: bytes | str | None = None,
+        request: Any, secret: str | WebhookSigningSecret, tolerance: float | None = DEFAULT_TOLERANCE
+    ) -> bool: ...
+    @overload
+    @staticmethod
+    def validate(
+        headers: Mapping[str, str],
+        body: bytes | str,
         secret: str | WebhookSigningSecret,
         tolerance: float | None = DEFAULT_TOLERANCE,
-    ) -> bool:
+    ) -> bool: ...
+    @overload
+    @staticmethod
+    def validate(
+        *,
+        headers: Mapping[str, str],
+        body: bytes | str,
+        secret: str | WebhookSigningSecret,
+        tolerance: float | None = DEFAULT_TOLERANCE,
+    ) -> bool: ...
+    @staticmethod
+    def validate(*args: Any, **kwargs: Any) -> bool:
         """Check that a webhook delivery is authentic; True, or a `WebhookValidationError` saying why not.
 
-        Pass the received `request` (an httpx.Request, a WSGI environ, a Flask/Django-style request) or its
-        `headers` and raw `body`. See `validate_webhook` for the details; TypeError is raised only for arguments of
-        the wrong type (a request it cannot read, both or neither of request= and headers=, and as there).
+        Pass the received `request` (an httpx.Request, a WSGI environ, a Flask/Django-style request) and the
+        `secret`, or the delivery's `headers` and raw `body` and the `secret`, positionally or by keyword, as in
+        1.x. See `validate_webhook` for the details; TypeError is raised only for arguments of the wrong type (a
+        request it cannot read, both or neither of a request and headers, and as there).
         """
-        if request is not None:
-            if headers is not None or body is not None:
-                raise TypeError("Pass either request= or headers= and body=, not both.")
-            headers, body = _request_parts(request)
-        if headers is None:
-            raise TypeError("validate needs a request, or headers= and body=.")
-        return validate_webhook(headers=headers, body=body, secret=secret, tolerance=tolerance)
+        return _validate(*_validate_arguments(args, kwargs))
 
     @staticmethod
     async def async_validate(
@@ -250,4 +262,48 @@ class Webhooks:
             return validate_webhook(
                 headers=request.headers, body=await request.body(), secret=secret, tolerance=tolerance
             )
-        return Webhooks.validate(request, headers=headers, body=body, secret=secret, tolerance=tolerance)
+        return _validate(request, headers, body, secret, tolerance)
+
+
+def _validate(
+    request: Any, headers: Mapping[str, str] | None, body: bytes | str | None, secret: Any, tolerance: float | None
+) -> bool:
+    if request is not None:
+        if headers is not None or body is not None:
+            raise TypeError("Pass either request= or headers= and body=, not both.")
+        headers, body = _request_parts(request)
+    if headers is None:
+        raise TypeError("validate needs a request, or headers= and body=.")
+    return validate_webhook(headers=headers, body=body, secret=secret, tolerance=tolerance)
+
+
+_REQUEST_FORM = ("request", "secret", "tolerance")
+_HEADERS_FORM = ("headers", "body", "secret", "tolerance")
+
+
+def _validate_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Any, Any, Any, Any]:
+    """`validate`'s arguments in either of 1.x's forms: (request, secret, tolerance) or (headers, body, secret,
+    tolerance), positionally or by keyword. A first positional argument that is a mapping of headers (not a WSGI
+    environ) starts the second form."""
+    named = dict(kwargs)
+    if args:
+        first = args[0]
+        headers_first = isinstance(first, Mapping) and "wsgi.input" not in first
+        form = _HEADERS_FORM if headers_first else _REQUEST_FORM
+        if len(args) > len(form):
+            raise TypeError(f"validate takes at most {len(form)} positional arguments here: {', '.join(form)}.")
+        for name, value in zip(form, args, strict=False):
+            if name in named:
+                raise TypeError(f"validate got {name} both positionally and by keyword.")
+            named[name] = value
+        if headers_first and "body" not in named:
+            raise TypeError("validate(headers, body, secret): pass the delivery's raw body after its headers.")
+    unknown = sorted(set(named) - {"request", *_HEADERS_FORM})
+    if unknown:
+        raise TypeError(f"validate got unexpected arguments {unknown}.")
+    if "secret" not in named:
+        raise TypeError("validate needs the signing secret (secret=...), from webhooks.default.secret().")
+    return (
+        named.get("request"), named.get("headers"), named.get("body"), named["secret"],
+        named.get("tolerance", DEFAULT_TOLERANCE),
+    )  # fmt: skip

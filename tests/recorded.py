@@ -97,3 +97,26 @@ def operation_of(exchange: Exchange) -> tuple[str, dict[str, str]] | None:
         if method == exchange.method and match:
             return operation_id, match.groupdict()
     raise LookupError(f"{exchange.name}: {exchange.method} {exchange.url} matches no operation")
+
+
+@cache
+def version_schemas() -> dict[str, dict[str, Any]]:
+    """Every model version's `openapi_schema` found in the recorded answers (models, collections, predictions),
+    by version id."""
+    found: dict[str, dict[str, Any]] = {}
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            schema = value.get("openapi_schema")
+            if isinstance(schema, dict) and isinstance(value.get("id"), str):
+                found[value["id"]] = schema
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    for exchange in exchanges():
+        if exchange.headers.get("content-type", "").startswith("application/json"):
+            walk(exchange.json())
+    return found

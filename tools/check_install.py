@@ -47,6 +47,26 @@ def main() -> int:
             print(f"replicate-ext serve without the local extra: {serve.returncode} {serve.stderr!r}", file=sys.stderr)
             return 1
         print(f"without the local extra: LocalReplicate().start() {local.stdout.strip()}; replicate-ext serve exits 2")
+        example = ROOT / "examples" / "cog-hello"
+        cog = subprocess.run(
+            [env / "bin" / "replicate-ext", "serve", "--port", "0", "--models", f"me/hello={example}"],
+            cwd=tmp,
+            capture_output=True,
+            text=True,
+        )
+        if cog.returncode != 2 or "pip install 'replicate-ext[cog]'" not in cog.stderr or cog.stderr.count("\n") != 1:
+            print(f"replicate-ext serve of a Cog model without cog: {cog.returncode} {cog.stderr!r}", file=sys.stderr)
+            return 1
+        print("without the cog extra: serving a Cog model exits 2 saying what to install")
+        # The command line works without the cli extra (rich is only for a terminal's display).
+        helped = subprocess.run([env / "bin" / "replicate-ext", "--help"], cwd=tmp, capture_output=True, text=True)
+        no_token = subprocess.run(
+            [env / "bin" / "replicate-ext", "account"], cwd=tmp, capture_output=True, text=True, env={"PATH": ""}
+        )
+        if helped.returncode != 0 or "predictions" not in helped.stdout or no_token.returncode != 2:
+            print(f"replicate-ext without the cli extra: {helped.returncode} {no_token.stderr!r}", file=sys.stderr)
+            return 1
+        print("without the cli extra: replicate-ext --help works; a command without a token exits 2")
     return 0
 
 

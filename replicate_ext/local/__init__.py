@@ -18,6 +18,11 @@ In tests, the `replicate_local` pytest fixture yields a running `LocalReplicate`
 Write your own models with `BasePredictor`, `Input` and `ConcatenateIterator`, and make failures happen on
 purpose with `Faults`. The server needs the `local` extra: `pip install 'replicate-ext[local]'`; importing
 this package does not import it (nor starlette or uvicorn), so it stays cheap.
+
+Cog models (a folder with `cog.yaml`, or a module that imports `cog`) run on Cog's own runtime:
+`LocalReplicate(models={"me/hello": "examples/cog-hello"})` or
+`replicate-ext serve --models me/hello=examples/cog-hello`; that needs the `cog` extra
+(`pip install 'replicate-ext[cog]'`), and nothing imports Cog until such a model is served.
 """
 
 from ._errors import (

@@ -27,9 +27,8 @@ from ._file_routes import FileRoutes
 from ._files import FileStore
 from ._http import AppConfig, Authenticator, DeliveryObserver, Observer
 from ._job_routes import JobRoutes
-from ._predictor import PredictorSpec
 from ._routes import API_ROUTES
-from ._runner import Runner
+from ._runtime import ModelSpec, Runtime, Runtimes
 from ._state import Collection, Model, Store, Version
 from ._stats import Stats
 from ._webhooks import WebhookDispatcher
@@ -42,7 +41,7 @@ Handler = Callable[[Request], Awaitable[Response]]
 class LocalApp(CatalogRoutes, JobRoutes, FileRoutes, AdminRoutes):
     """The state of one local server and the ASGI apps of both origins (`api`, `delivery`)."""
 
-    def __init__(self, config: AppConfig, models: dict[str, PredictorSpec], files: FileStore) -> None:
+    def __init__(self, config: AppConfig, models: dict[str, ModelSpec], files: FileStore) -> None:
         self.config = config
         self.store = Store()
         self.stats = Stats()
@@ -59,13 +58,7 @@ class LocalApp(CatalogRoutes, JobRoutes, FileRoutes, AdminRoutes):
             retries=config.webhook_retries,
             backoff=config.webhook_backoff,
         )
-        self.runner = Runner(
-            store=self.store,
-            files=files,
-            workers=config.workers,
-            http_client=self.http_client,
-            on_trained=self._on_trained,
-        )
+        self.runtimes = Runtimes({"python": self._python_runtime, "cog": self._cog_runtime})
         self._register(models)
         handlers = Starlette(
             routes=[Route(info.path, self._endpoint(info.handler), methods=list(info.methods)) for info in API_ROUTES],
@@ -96,6 +89,7 @@ class LocalApp(CatalogRoutes, JobRoutes, FileRoutes, AdminRoutes):
             routes=[
                 Route("/pbxt/{token}/{filename}", self._delivery_file, methods=["GET", "HEAD"]),
                 Route("/v1/streams/{prediction_id}", self._stream, methods=["GET"]),
+                *self.runtimes.routes(),
             ],
             exception_handlers={
                 ProblemError: self._problem_handler,
@@ -105,11 +99,46 @@ class LocalApp(CatalogRoutes, JobRoutes, FileRoutes, AdminRoutes):
         )
         self.delivery = DeliveryObserver(delivery, self.stats)
 
+    def _python_runtime(self) -> Runtime:
+        from ._runner import Runner
+
+        return Runner(
+            store=self.store,
+            files=self.files,
+            workers=self.config.workers,
+            http_client=self.http_client,
+            on_trained=self._on_trained,
+        )
+
+    def _cog_runtime(self) -> Runtime:
+        from ._cog._runtime import CogRuntime
+
+        return CogRuntime(
+            store=self.store,
+            files=self.files,
+            http_client=self.http_client,
+            on_trained=self._on_trained,
+            setup_timeout=self.config.setup_timeout,
+        )
+
     async def startup(self, api_base: str, delivery_base: str) -> None:
-        """Called on the server loop once the ports are known."""
+        """Called on the server loop once the ports are known: open every version and wait for their setup."""
         self.api_base = api_base
         self.delivery_base = delivery_base
         self.files.set_bases(api_base, delivery_base)
+        for _model, version in self.store.versions.values():
+            self.runtimes.open(version)
+        await self.runtimes.settle()
+
+    def setup_errors(self) -> dict[str, str]:
+        """Why models cannot run, by model name: the models whose latest version failed to set up."""
+        errors: dict[str, str] = {}
+        for model in self.store.models.values():
+            latest = model.latest_version
+            error = self.runtimes.setup_error(latest) if latest is not None else None
+            if error is not None:
+                errors[model.full_name] = error
+        return errors
 
     def http_client(self) -> Any:
         """The one `httpx.AsyncClient` for webhook deliveries and input downloads, made on first use.
@@ -126,12 +155,12 @@ class LocalApp(CatalogRoutes, JobRoutes, FileRoutes, AdminRoutes):
     async def shutdown(self) -> None:
         """Cancel running jobs, stop deliveries, and release held requests."""
         self.closing.set()
-        await self.runner.shutdown()
+        await self.runtimes.shutdown()
         await self.webhooks.close()
         if self._http is not None:
             await self._http.aclose()
 
-    def _register(self, models: dict[str, PredictorSpec]) -> None:
+    def _register(self, models: dict[str, ModelSpec]) -> None:
         now = self.store.clock.now()
         for full_name, spec in models.items():
             owner, _, name = full_name.partition("/")
@@ -139,8 +168,15 @@ class LocalApp(CatalogRoutes, JobRoutes, FileRoutes, AdminRoutes):
                 owner=owner, name=name, created_at=now, description=_first_line(spec.readme), readme=spec.readme
             )
             self.store.add_model(model)
-            version = Version(id=spec.version_id, created_at=now, spec=spec, openapi_schema=spec.openapi_schema)
+            version = Version(
+                id=spec.version_id,
+                created_at=now,
+                spec=spec,
+                openapi_schema=spec.openapi_schema,
+                cog_version=spec.cog_version,
+            )
             self.store.add_version(model, version)
+            self.runtimes.of(version)  # made now, so that its routes are part of the delivery origin
         demo = [m.full_name for m in self.store.models.values() if m.owner == "demo"]
         if demo:
             self.store.collections["demo"] = Collection(

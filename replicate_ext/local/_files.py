@@ -175,12 +175,22 @@ class FileStore:
         self.signing_key = os.urandom(32)
         self.api_base = ""
         self.delivery_base = ""
+        self.internal_delivery_base = ""
         self._internal_hosts: set[str] = set()
 
     def set_bases(self, api_base: str, delivery_base: str) -> None:
-        """Record the two origins once the ports are known."""
+        """Record the two origins once the ports are known.
+
+        `internal_delivery_base` is the delivery origin as processes on this machine reach it: a wildcard
+        address (`0.0.0.0`, `::`) is listened on, not connected to, so it becomes the loopback address.
+        """
         self.api_base = api_base
         self.delivery_base = delivery_base
+        parsed_delivery = urllib.parse.urlsplit(delivery_base)
+        loopback = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(parsed_delivery.hostname or "")
+        self.internal_delivery_base = (
+            f"{parsed_delivery.scheme}://{loopback}:{parsed_delivery.port}" if loopback else delivery_base
+        )
         for base in (api_base, delivery_base):
             parsed = urllib.parse.urlsplit(base)
             self._internal_hosts.add(parsed.netloc)
@@ -281,23 +291,44 @@ class FileStore:
 
     # -- outputs -------------------------------------------------------------------------------------------
 
-    def publish(self, path: Path) -> str:
+    def publish(self, path: Path, *, move: bool = False) -> str:
         """Make a predictor's output file available; return its URL (or a `data:` URI for small files).
 
-        Blocking (it copies the file): call it from a worker thread.
+        The file is copied, or moved when `move` is true. Blocking: call it from a worker thread.
         """
         if not path.is_file():
             raise FileNotFoundError(f"The predictor returned the path {str(path)!r}, which is not a file.")
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         if self.data_uri_outputs and path.stat().st_size <= self.data_uri_outputs:
             encoded = base64.b64encode(path.read_bytes()).decode()
+            if move:
+                path.unlink()
             return f"data:{content_type};base64,{encoded}"
         token = new_id(32)
         name = _safe_name(path.name, "output")
         folder = self.delivery / token
         folder.mkdir()
-        shutil.copyfile(path, folder / name)
+        if move:
+            os.replace(path, folder / name)
+        else:
+            shutil.copyfile(path, folder / name)
         return f"{self.delivery_base}/pbxt/{token}/{urllib.parse.quote(name)}"
+
+    def share(self, source: Path, name: str) -> str:
+        """A delivery URL of a stored file for a process on this machine (a link, not a copy). Blocking."""
+        token = new_id(32)
+        folder = self.delivery / token
+        folder.mkdir()
+        target = folder / _safe_name(name, "file")
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copyfile(source, target)
+        return f"{self.internal_delivery_base}/pbxt/{token}/{urllib.parse.quote(target.name)}"
+
+    def staging_file(self, name: str) -> Path:
+        """A fresh path, in its own folder, for a file being received (an output coglet uploads)."""
+        return self.input_file(name)
 
     def delivery_path(self, token: str, name: str) -> Path | None:
         """The file behind a delivery URL, or None."""

@@ -18,7 +18,7 @@ from ._http import (
     not_found,
     problem_response,
 )
-from ._runner import Runner
+from ._runtime import Runtimes
 from ._state import (
     Deployment,
     Job,
@@ -49,7 +49,7 @@ class HandlerBase:
     store: Store
     stats: Stats
     files: FileStore
-    runner: Runner
+    runtimes: Runtimes
     webhooks: WebhookDispatcher
     injector: FaultInjector
     closing: asyncio.Event

@@ -63,6 +63,7 @@ class AppConfig:
     max_upload_bytes: int
     data_uri_outputs: int
     faults: Faults
+    setup_timeout: float = 300.0
 
 
 def parse_prefer(value: str | None) -> float | None:

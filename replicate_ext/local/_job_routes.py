@@ -22,7 +22,7 @@ from ._http import (
     parse_prefer,
     read_json,
 )
-from ._schema import validate_input
+from ._runtime import JobKind
 from ._state import (
     Deployment,
     Job,
@@ -98,9 +98,9 @@ class JobRoutes(HandlerBase):
             )
         return webhook, frozenset(events)
 
-    def _validated(self, signature: Any, raw: Any) -> dict[str, Any]:
+    def _validated(self, version: Version, kind: JobKind, raw: Any) -> Any:
         try:
-            return validate_input(signature, raw)
+            return version.spec.check_input(kind, raw)
         except InputValidationError as exc:
             raise ProblemError(422, "Input validation failed", f"input.{exc}" if exc.field else str(exc)) from None
 
@@ -115,10 +115,10 @@ class JobRoutes(HandlerBase):
     ) -> Response:
         if "stream" in data and not isinstance(data["stream"], bool):
             raise ProblemError(422, "Invalid request body", "stream: must be a boolean.")
-        kwargs = self._validated(version.spec.predict, data["input"])
+        prepared = self._validated(version, "prediction", data["input"])
         webhook, events = self._webhook(data)
         job_id = new_id()
-        stream_url = f"{self.delivery_base}/v1/streams/{job_id}" if version.spec.predict.streams else None
+        stream_url = f"{self.delivery_base}/v1/streams/{job_id}" if version.spec.streams else None
         job = Job(
             id=job_id,
             kind="prediction",
@@ -136,16 +136,14 @@ class JobRoutes(HandlerBase):
         self.stats.predictions_created += 1
         model.run_count += 1
         job.listeners.append(self._remember_example)
-        return await self._launch(job, kwargs, prefer, cancel_after)
+        return await self._launch(job, prepared, prefer, cancel_after)
 
-    async def _launch(
-        self, job: Job, kwargs: dict[str, Any], prefer: float | None, cancel_after: float | None
-    ) -> Response:
+    async def _launch(self, job: Job, prepared: Any, prefer: float | None, cancel_after: float | None) -> Response:
         self.webhooks.attach(job)
-        self.runner.start(job, kwargs)
+        self.runtimes.submit(job, prepared)
         if cancel_after is not None:
             job.deadline = job.created_at + cancel_after
-            job.cancel_timer = asyncio.get_running_loop().call_later(cancel_after, self.runner.cancel, job)
+            job.cancel_timer = asyncio.get_running_loop().call_later(cancel_after, self.runtimes.cancel, job)
         if prefer is not None and not job.terminal:
             try:
                 await asyncio.wait_for(job.done.wait(), timeout=prefer)
@@ -164,7 +162,7 @@ class JobRoutes(HandlerBase):
         return await self._cancel(self._job(request, "prediction"))
 
     async def _cancel(self, job: Job) -> Response:
-        self.runner.cancel(job)
+        self.runtimes.cancel(job)
         if not job.terminal:
             # A running predictor stops at its next Python instruction (or await); give it a moment so the
             # answer usually shows `canceled`, as Replicate's does for a prediction that stops promptly.
@@ -209,12 +207,11 @@ class JobRoutes(HandlerBase):
         destination = self.store.model(owner, name)
         if destination is None:
             raise ProblemError(404, "Not found", "The specified training destination does not exist")
-        train = version.spec.train
-        if train is None:
+        if not version.spec.trainable:
             raise ProblemError(
                 422, "Version cannot be trained", f"The version {version.id} has no train() method to run."
             )
-        kwargs = self._validated(train, data["input"])
+        prepared = self._validated(version, "training", data["input"])
         webhook, events = self._webhook(data)
         job = Job(
             id=new_id(),
@@ -231,7 +228,7 @@ class JobRoutes(HandlerBase):
         )
         self.store.trainings.add(job.id, job, job.created_at)
         self.stats.trainings_created += 1
-        return await self._launch(job, kwargs, None, None)
+        return await self._launch(job, prepared, None, None)
 
     async def _on_trained(self, job: Job, result: Any) -> dict[str, Any]:
         """Publish a training's weights as a new version of its destination; the training's output."""
@@ -257,9 +254,12 @@ class JobRoutes(HandlerBase):
             created_at=self.store.clock.now(),
             spec=job.version.spec,
             openapi_schema=job.version.openapi_schema,
+            cog_version=job.version.cog_version,
             weights=weights_path,
+            weights_url=weights_value,
         )
         self.store.add_version(destination, version)
+        self.runtimes.open(version)
         return {"version": f"{destination.full_name}:{version.id}", "weights": weights_value}
 
     async def trainings_get(self, request: Request) -> Response:

@@ -1,4 +1,6 @@
-"""Running predictions and trainings: the worker limit, setup, file inputs, outputs, logs and cancellation.
+"""The `python` runtime: predictors written with `replicate_ext.local`, run in this process.
+
+Running predictions and trainings: the worker limit, setup, file inputs, outputs, logs and cancellation.
 
 - At most `workers` jobs run at once (an `asyncio.Semaphore`); the others wait in `starting`.
 - `async def` predictors (and async generators) run on the event loop; sync ones run in a thread of a pool
@@ -21,13 +23,17 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._errors import InputValidationError, PredictionCanceled
 from ._files import FileStore
 from ._logs import LogSink, current_sink, ensure_streams
+from ._predictor import PredictorSpec
 from ._schema import Signature
 from ._state import Clock, Job, Store, Version
+
+if TYPE_CHECKING:
+    from starlette.routing import BaseRoute
 
 __all__ = ["Runner"]
 
@@ -53,7 +59,10 @@ class _Execution:
 
 
 class Runner:
-    """Runs jobs for one server; everything but the worker threads lives on the server's event loop."""
+    """Runs jobs for one server (a `Runtime`); everything but the worker threads lives on the server's loop.
+
+    `setup()` runs before a version's first job, not when the version is opened.
+    """
 
     def __init__(
         self,
@@ -79,7 +88,19 @@ class Runner:
 
     # -- public ------------------------------------------------------------------------------------------
 
-    def start(self, job: Job, kwargs: dict[str, Any]) -> None:
+    def open(self, version: Version) -> None:
+        """Nothing to do until the version's first job."""
+
+    async def settle(self) -> None:
+        """Nothing is set up ahead of time."""
+
+    def setup_error(self, version: Version) -> str | None:
+        return None
+
+    def routes(self) -> list[BaseRoute]:
+        return []
+
+    def submit(self, job: Job, kwargs: dict[str, Any]) -> None:
         """Schedule `job` (already validated: `kwargs` are the predictor's arguments)."""
         self._active.add(job)
         job.task = asyncio.get_running_loop().create_task(self._run(job, kwargs))
@@ -125,7 +146,7 @@ class Runner:
                 job.set_processing(self.clock.now())
                 instance = await asyncio.shield(self._setup(job.version))
                 kwargs = await self._resolve_files(job, kwargs)
-                signature = job.version.spec.train if job.kind == "training" else job.version.spec.predict
+                signature = self._signature(job)
                 if signature is None:  # checked when the training was created
                     raise RuntimeError("This version cannot be trained.")
                 func = self._bound(instance, signature)
@@ -179,6 +200,17 @@ class Runner:
             self._active.discard(job)
 
     @staticmethod
+    def _spec(version: Version) -> PredictorSpec:
+        spec = version.spec
+        if not isinstance(spec, PredictorSpec):  # Runtimes sends this runtime only its own versions
+            raise TypeError(f"The python runtime cannot run a {spec.runtime} model.")
+        return spec
+
+    def _signature(self, job: Job) -> Signature | None:
+        spec = self._spec(job.version)
+        return spec.train if job.kind == "training" else spec.predict
+
+    @staticmethod
     def _bound(instance: Any, signature: Signature) -> Callable[..., Any]:
         name = signature.func.__name__
         if inspect.isfunction(instance) or inspect.ismethod(instance):
@@ -195,7 +227,7 @@ class Runner:
         return task
 
     async def _do_setup(self, version: Version) -> Any:
-        spec = version.spec
+        spec = self._spec(version)
         instance = spec.make_instance()
         setup = getattr(instance, "setup", None) if not inspect.isfunction(instance) else None
         if not callable(setup):
@@ -298,7 +330,7 @@ class Runner:
     # -- inputs ------------------------------------------------------------------------------------------
 
     async def _resolve_files(self, job: Job, kwargs: dict[str, Any]) -> dict[str, Any]:
-        signature = job.version.spec.train if job.kind == "training" else job.version.spec.predict
+        signature = self._signature(job)
         if signature is None or not any(f.has_files for f in signature.fields):
             return kwargs
         resolved = dict(kwargs)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
+import re
 import secrets
 import shutil
 import socket
@@ -15,12 +17,24 @@ from typing import Any, TypeVar
 
 from ._errors import MissingExtraError, ServerStartError
 from ._faults import Faults
-from ._predictor import PredictorSpec, load_predictor
+from ._predictor import load_models, load_predictor
+from ._runtime import ModelSpec
 
 __all__ = ["LocalReplicate"]
 
 T = TypeVar("T")
 _STARTUP_TIMEOUT = 30.0
+_USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` is reachable from this machine only (`127.0.0.1`, `::1`, `localhost`)."""
+    if host.strip("[]").lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve to any address
 
 
 def _require_extra() -> None:
@@ -40,7 +54,7 @@ def _faults(value: Faults | Mapping[str, Any] | None) -> Faults:
 
 
 class LocalReplicate:
-    """A local server that speaks Replicate's HTTP API and runs Python predictors in-process.
+    """A local server that speaks Replicate's HTTP API and runs models on this machine.
 
     ```python
     from replicate_ext.local import LocalReplicate
@@ -55,9 +69,14 @@ class LocalReplicate:
 
     Parameters:
         models: Extra models, `{"owner/name": predictor}`; a predictor is a function, a `BasePredictor`
-            subclass or instance, or a `"path/to/file.py:Name"` reference.
-        token: The one Bearer token to accept. Without it any non-empty token is accepted, and `token`
-            is a generated one to use.
+            subclass or instance, or a `"path/to/file.py:Name"` reference, run in this process. A Cog model
+            (a folder with `cog.yaml`, a `"predict.py:Predictor"` of a module that imports `cog`, or a Cog
+            class) runs on Cog's own runtime; that needs the `cog` extra. Its `setup()` runs when the server
+            starts (see `setup_errors`).
+        token: The one Bearer token to accept. Without it, `token` is a generated one; on a loopback `host`
+            any non-empty token is then accepted, elsewhere only the generated one (see `accept_any_token`).
+        accept_any_token: Accept any non-empty Bearer token even though `host` is not a loopback address.
+            Anyone who can reach the machine can then run the models it serves and make it fetch URLs.
         username: The account's username (`GET /v1/account`); models and deployments are created under it.
         host, port, delivery_port: Where to listen; port 0 picks a free port.
         demo_models: Include the built-in `demo/*` models.
@@ -73,6 +92,8 @@ class LocalReplicate:
         data_uri_outputs: When more than 0, file outputs up to this many bytes are returned as `data:`
             URIs instead of delivery URLs.
         data_dir: Where files are kept; a temporary folder (removed on stop) when not given.
+        setup_timeout: How long a Cog model's `setup()` may take, in seconds, before the model is reported
+            as failed.
     """
 
     def __init__(
@@ -96,9 +117,17 @@ class LocalReplicate:
         max_upload_bytes: int = 100 * 1024 * 1024,
         data_uri_outputs: int = 0,
         data_dir: str | Path | None = None,
+        accept_any_token: bool = False,
+        setup_timeout: float = 300.0,
     ) -> None:
         if token is not None and not token.strip():
             raise ValueError("token must not be empty; leave it out to accept any token.")
+        if token is not None and accept_any_token:
+            raise ValueError("Pass either token (accept only it) or accept_any_token=True, not both.")
+        if not _USERNAME.match(username):
+            raise ValueError(f"username must be letters, digits, '-' and '_', not {username!r}.")
+        if setup_timeout <= 0:
+            raise ValueError(f"setup_timeout must be more than 0 seconds, not {setup_timeout}.")
         if workers < 1:
             raise ValueError(f"workers must be at least 1, not {workers}.")
         if page_size < 1:
@@ -107,8 +136,9 @@ class LocalReplicate:
             raise ValueError("min_cancel_after, webhook_throttle, webhook_retries and webhook_backoff must be >= 0.")
         if webhook_secret is not None and not webhook_secret.startswith("whsec_"):
             raise ValueError("webhook_secret must look like 'whsec_<base64>'.")
-        self._accept_any = token is None
+        self._accept_any = token is None and (accept_any_token or is_loopback(host))
         self._token = token if token is not None else "r8_local_" + secrets.token_urlsafe(24)
+        self.setup_timeout = setup_timeout
         self.username = username
         self.host = host
         self._ports = (port, delivery_port)
@@ -122,17 +152,14 @@ class LocalReplicate:
         self.data_uri_outputs = data_uri_outputs
         self._data_dir = Path(data_dir) if data_dir is not None else None
         self._faults = _faults(faults)
-        specs: dict[str, PredictorSpec] = {}
+        specs: dict[str, ModelSpec] = {}
         if demo_models:
             from ._demo_models import DEMO_MODELS
 
             specs.update({name: load_predictor(target) for name, target in DEMO_MODELS.items()})
-        for name, target in (models or {}).items():
-            owner, slash, model_name = name.partition("/")
-            if not slash or not owner or not model_name or "/" in model_name:
-                raise ValueError(f"Model names look like 'owner/name', not {name!r}.")
-            specs[name] = load_predictor(target)
+        specs.update(load_models(models or {}))
         self._specs = specs
+        self._setup_errors: dict[str, str] = {}
         if webhook_secret is None:
             from ._webhooks import new_secret
 
@@ -171,8 +198,22 @@ class LocalReplicate:
 
     @property
     def token(self) -> str:
-        """The token to send: the one given, or a generated one (any non-empty token is accepted then)."""
+        """The token to send: the one given, or a generated one."""
         return self._token
+
+    @property
+    def accepts_any_token(self) -> bool:
+        """Whether any non-empty Bearer token is accepted (no token given, and a loopback host or
+        `accept_any_token=True`); otherwise only `token` is."""
+        return self._accept_any
+
+    @property
+    def setup_errors(self) -> dict[str, str]:
+        """The models whose `setup()` failed when the server started, with why (one line each).
+
+        Predictions of those models fail, with the setup's logs.
+        """
+        return dict(self._setup_errors)
 
     @property
     def webhook_secret(self) -> str:
@@ -228,7 +269,14 @@ class LocalReplicate:
 
         install_capture()
         self._thread.start()
-        if not ready.wait(_STARTUP_TIMEOUT) or self._error is not None:
+        cog = any(spec.runtime == "cog" for spec in self._specs.values())
+        timeout = _STARTUP_TIMEOUT + (self.setup_timeout if cog else 0)
+        try:
+            started = ready.wait(timeout)
+        except BaseException:  # an interrupt while models set up: stop what has started
+            self.stop()
+            raise
+        if not started or self._error is not None:
             error = self._error
             self.stop()
             raise ServerStartError(f"The local server did not start: {error!r}") from error
@@ -303,12 +351,28 @@ class LocalReplicate:
             max_upload_bytes=self.max_upload_bytes,
             data_uri_outputs=self.data_uri_outputs,
             faults=self._faults,
+            setup_timeout=self.setup_timeout,
         )
         app = LocalApp(config, self._specs, files)
         self._app = app
         if self._url is None or self._delivery_url is None:
             raise RuntimeError("No URLs.")
-        await app.startup(self._url, self._delivery_url)
+        # Setting models up (a Cog model's setup()) can take long: stop() must be able to end it.
+        startup = asyncio.create_task(app.startup(self._url, self._delivery_url))
+        stopping = asyncio.create_task(self._stop_event.wait())
+        await asyncio.wait({startup, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if not startup.done():
+            startup.cancel()
+            await asyncio.gather(startup, return_exceptions=True)
+            await app.shutdown()
+            return
+        try:
+            startup.result()
+        except BaseException:
+            await app.shutdown()
+            raise
+        self._setup_errors = app.setup_errors()
 
         def on_api_connection() -> None:
             app.stats.connections_opened += 1

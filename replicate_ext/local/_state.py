@@ -16,9 +16,10 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from ._predictor import PredictorSpec
+if TYPE_CHECKING:
+    from ._runtime import ModelSpec
 
 __all__ = [
     "TERMINAL",
@@ -143,14 +144,15 @@ def paginate_by_time(
 
 @dataclass(eq=False)
 class Version:
-    """One version of a model: a predictor and its schema."""
+    """One version of a model: its code (a spec) and its schema; a trained version also has weights."""
 
     id: str
     created_at: float
-    spec: PredictorSpec
+    spec: ModelSpec
     openapi_schema: dict[str, Any]
     cog_version: str = "0.0.0+replicate-ext-local"
-    weights: Any = None  # pathlib.Path of trained weights, handed to `setup(weights=...)`
+    weights: Any = None  # pathlib.Path of trained weights on this machine, handed to `setup(weights=...)`
+    weights_url: str | None = None  # the weights as the training's output gave them (a URL or a data URI)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -333,8 +335,9 @@ class Job:
         self.completed_at: float | None = None
         self.deadline: float | None = None
         self.error: str | None = None
-        self.output: Any = [] if kind == "prediction" and version.spec.predict.streams else None
+        self.output: Any = [] if kind == "prediction" and version.spec.streams else None
         self.log_lines: list[str] = []
+        self.runtime_metrics: dict[str, Any] = {}  # metrics the runtime measured (Cog's predict_time, ...)
         self.events: list[SSEEvent] = []
         self.done = asyncio.Event()
         self._wakeup = asyncio.Event()
@@ -365,6 +368,7 @@ class Job:
         metrics: dict[str, Any] = {"total_time": round(self.completed_at - self.created_at, 6)}
         if self.started_at is not None:
             metrics["predict_time"] = round(self.completed_at - self.started_at, 6)
+        metrics.update((key, value) for key, value in self.runtime_metrics.items() if key != "total_time")
         return metrics
 
     def as_dict(self) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import io
 import json
 import pathlib
@@ -72,6 +73,25 @@ def test_save_into_a_folder_stays_inside_it(tmp_path: pathlib.Path) -> None:
     assert target.parent == tmp_path.resolve()
     assert target.read_bytes() == b"data"
     assert not any(p.name.endswith(".part") for p in tmp_path.iterdir())
+
+
+@pytest.mark.anyio
+async def test_save_reports_progress_with_the_announced_size(tmp_path: pathlib.Path) -> None:
+    body = bytes(200_000)
+    client = client_for(lambda r: httpx.Response(200, content=body))
+    seen: list[tuple[int, int | None]] = []
+    FileOutput("https://files.example/x/big.bin", client).save(tmp_path, progress=lambda n, t: seen.append((n, t)))
+    assert seen[-1] == (len(body), len(body)) and all(t == len(body) for _, t in seen)
+    assert [n for n, _ in seen] == sorted(n for n, _ in seen)
+    unsized: list[tuple[int, int | None]] = []
+    zipped = client_for(
+        lambda r: httpx.Response(200, content=gzip.compress(b"abcd"), headers={"Content-Encoding": "gzip"})
+    )
+    FileOutput("https://files.example/x/z.bin", zipped).save(tmp_path, progress=lambda n, t: unsized.append((n, t)))
+    assert unsized[-1] == (4, None) and (tmp_path / "z.bin").read_bytes() == b"abcd"  # a compressed length is no size
+    inline: list[tuple[int, int | None]] = []
+    await FileOutput("data:,hello").asave(tmp_path / "d.txt", progress=lambda n, t: inline.append((n, t)))
+    assert inline == [(5, 5)] and (tmp_path / "d.txt").read_bytes() == b"hello"
 
 
 def test_a_failed_download_leaves_no_partial_file(tmp_path: pathlib.Path) -> None:

@@ -157,7 +157,7 @@ def test_recorded_exchange_through_the_ergonomic_layer(exchange: Exchange) -> No
     if body is not None:
         assert json.loads(sent.content) == body, "the request differs from the recorded one"
     if exchange.status == 204:
-        assert result is None
+        assert result is (True if operation.endswith(".delete") else None)  # deletes say True, as in 1.x
         return
     assert_same(as_plain(result), exchange.json(), exchange.name)
 

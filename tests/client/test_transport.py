@@ -857,3 +857,27 @@ def test_the_shared_context_loads_its_certificates_for_a_handshake() -> None:
     assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
     context.wrap_bio(ssl.MemoryBIO(), ssl.MemoryBIO(), server_hostname="example.test")
     assert context.cert_store_stats()["x509_ca"] > 0
+
+
+def test_a_patched_transport_class_is_noticed_and_its_restoration_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    import functools
+    from unittest import mock
+
+    import httpcore
+
+    from replicate_ext._transport import _intercepted
+
+    assert not _intercepted()
+    original = httpx.AsyncHTTPTransport.handle_async_request
+
+    @functools.wraps(original)  # carries the original's name and module, as vcrpy's replacement does
+    async def wrapped(self: httpx.AsyncHTTPTransport, request: httpx.Request) -> httpx.Response:
+        return await original(self, request)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(httpx.AsyncHTTPTransport, "handle_async_request", wrapped)
+        assert _intercepted()
+    assert not _intercepted()
+    with mock.patch.object(httpcore.AsyncConnectionPool, "handle_async_request", autospec=True):
+        assert _intercepted()
+    assert not _intercepted()

@@ -6,6 +6,7 @@ import hashlib
 import shutil
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -46,16 +47,38 @@ class SlowTrainer(BasePredictor):
         return target
 
 
+def sample(prompt: str = "", temperature: float = Input(default=0.75, ge=0, le=5)) -> str:
+    """A different answer every time, as a sampling model gives: tells its predictions apart."""
+    return f"{prompt} #{uuid.uuid4().hex}"
+
+
 def words(count: int = 3) -> Iterator[str]:
     """Yields words one at a time (an iterator output that is not concatenated text)."""
     for index in range(count):
         yield f"word{index}"
 
 
+def typed(
+    prompt: str = Input(description="What to make", min_length=1, max_length=40),
+    mode: str = Input(default="fast", choices=["fast", "slow"]),
+    steps: int = Input(default=4, ge=1, le=10),
+    strength: float = Input(default=0.5, ge=0.0, le=1.0),
+    code: str = Input(default="a1", regex=r"^[a-z][0-9]$"),
+    flag: bool = False,
+    seed: int | None = None,
+    images: list[Path] | None = None,
+) -> dict[str, Any]:
+    """Takes one input of every kind a schema can check, and says what it got."""
+    sizes = [image.stat().st_size for image in images or []]
+    return {"prompt": prompt, "mode": mode, "steps": steps, "strength": strength, "seed": seed, "sizes": sizes}
+
+
 MODELS = {
     "test/echo": echo,
+    "test/typed": typed,
     "test/file-info": file_info,
     "test/upscale": upscale,
     "test/words": words,
+    "test/sample": sample,
     "test/slow-trainer": SlowTrainer,
 }

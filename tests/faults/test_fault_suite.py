@@ -103,6 +103,57 @@ def test_sync_runs_in_threads_survive_the_same(retries: RetryCounter) -> None:
     assert line["predictions_created"] == RUNS and line["lost"] == 0 and line["duplicated"] == 0
 
 
+SAME_INPUT = {"prompt": "a haiku about the sea", "temperature": 1.0}
+
+
+def identical_summary(name: str, server: LocalReplicate, counter: RetryCounter, outputs: list[Any]) -> dict[str, Any]:
+    # Every run asked for the same thing; each prediction answers differently, so two runs that took the same
+    # prediction have the same output.
+    stats = server.stats()
+    line = {
+        "scenario": name,
+        "faults": stats["faults"],
+        "retries": counter.retries,
+        "lost_answers_recovered": counter.recovered,
+        "predictions_created": stats["predictions_created"],
+        "failed": sum(output is None for output in outputs),
+        "claimed_twice": len(outputs) - len(set(outputs)),
+    }
+    print(f"\nfault suite | {line}")
+    return line
+
+
+@pytest.mark.anyio
+async def test_async_runs_with_identical_inputs_each_get_their_own_prediction(retries: RetryCounter) -> None:
+    with LocalReplicate(models=MODELS, demo_models=False, workers=64, faults=FAULTS) as server:
+        client = replicate_ext.Client(api_token=server.token, base_url=server.url, retry=PATIENT)
+        outputs: list[Any] = [None] * RUNS
+        limiter = anyio.Semaphore(50)
+
+        async def one(number: int) -> None:
+            async with limiter:
+                outputs[number] = await client.async_run("test/sample", input=SAME_INPUT)
+
+        async with anyio.create_task_group() as group:
+            for number in range(RUNS):
+                group.start_soon(one, number)
+        await client.aclose()
+        line = identical_summary("async_run, identical inputs", server, retries, outputs)
+    assert line["failed"] == 0 and line["claimed_twice"] == 0 and line["predictions_created"] == RUNS
+    assert retries.recovered > 0  # lost answers happened, and were found among interchangeable predictions
+
+
+def test_sync_runs_with_identical_inputs_in_threads_each_get_their_own_prediction(retries: RetryCounter) -> None:
+    with LocalReplicate(models=MODELS, demo_models=False, workers=64, faults=FAULTS) as server:
+        client = replicate_ext.Client(api_token=server.token, base_url=server.url, retry=PATIENT)
+        with ThreadPoolExecutor(max_workers=50) as pool:
+            outputs = list(pool.map(lambda _: client.run("test/sample", input=SAME_INPUT), range(RUNS)))
+        client.close()
+        line = identical_summary("run in threads, identical inputs", server, retries, outputs)
+    assert line["failed"] == 0 and line["claimed_twice"] == 0 and line["predictions_created"] == RUNS
+    assert retries.recovered > 0
+
+
 class RetryDelays(logging.Handler):
     """The waits of the retries that followed a 429."""
 

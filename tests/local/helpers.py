@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -66,3 +73,50 @@ def parse_sse(text: str) -> list[dict[str, str]]:
         elif name in ("id", "event"):
             current[name] = value
     return [e for e in events if "event" in e or e.get("data")]
+
+
+@contextmanager
+def serve(
+    *args: str, command: tuple[str, ...] = (sys.executable, "-m", "replicate_ext.local")
+) -> Iterator[tuple[subprocess.Popen[str], list[str]]]:
+    """Start the server process, read its first lines, and stop it (SIGINT) at the end."""
+    process = subprocess.Popen(
+        [*command, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline().strip()
+        lines = [first]
+        if "--token" not in args and first.startswith("listening on"):
+            lines.append(process.stdout.readline().strip())
+        yield process, lines
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()
+
+
+SERVE = (sys.executable, "-m", "replicate_ext.local", "serve")
+
+
+def refused(*args: str, cwd: Path | None = None, command: tuple[str, ...] = SERVE) -> str:
+    """Run `replicate-ext serve --port 0 ARGS`; it must exit 2 with one line on stderr (returned), no traceback."""
+    result = subprocess.run(
+        [*command, "--port", "0", *args], capture_output=True, text=True, timeout=120, cwd=cwd, env={**os.environ}
+    )
+    assert result.returncode == 2, result
+    assert result.stdout == ""
+    assert result.stderr.startswith("replicate-ext: ") and result.stderr.count("\n") == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    return result.stderr.strip()
