@@ -9,7 +9,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +20,7 @@ from .._exceptions import (
     APIConnectionError,
     BadRequestError,
     BatchMismatchError,
+    InvalidArgumentError,
     InvalidItemsError,
     InvalidResponseError,
     RateLimitError,
@@ -29,7 +30,7 @@ from .._exceptions import (
     UnprocessableEntityError,
 )
 from . import _schedule
-from ._inputs import Coerce, Fingerprint, Item, Validate, describe_source, read_items
+from ._inputs import Coerce, Fingerprint, Item, Validate, describe_source, read_items, source_is_csv
 from ._journal import TERMINAL, Claimed, Journal
 from ._schedule import (
     DEFAULT_CONCURRENCY,
@@ -566,6 +567,48 @@ def _record_inputs(
     journal.finish_recording(fingerprint.hexdigest(), fingerprint.count)
 
 
+async def _schema_checks(client: Client, target: Target, csv: bool) -> tuple[Coerce | None, Validate | None]:
+    """How to type CSV text and check inputs, from the schema of what the batch runs (None, None without one)."""
+    from .. import InvalidInputError, SchemaError
+
+    ref: str | None = target.name
+    if target.kind == "version":
+        ref = f"{target.name}:{target.version}" if target.name else None  # a bare id: the API has no schema for it
+    elif target.kind == "deployment":
+        release = (await client.deployments.async_get(target.name or "")).current_release
+        ref = f"{release.model}:{release.version}" if release and release.model and release.version else None
+    schema = None
+    if ref is not None:
+        try:
+            schema = await client.models.async_schema(ref)
+        except SchemaError as exc:
+            logger.warning("the inputs are not checked before the batch starts: %s", exc)
+    if schema is None:
+        if csv:
+            raise InvalidArgumentError(
+                f"The values of a CSV file are text, and typing them needs the schema of {target}, which is not "
+                "available. Give the inputs as JSON Lines instead."
+            )
+        return None, None
+    checked = schema
+
+    def problems(error: InvalidInputError) -> str:
+        return "; ".join(str(problem) for problem in error.problems)
+
+    def coerce(values: Mapping[str, str]) -> dict[str, Any]:
+        try:
+            return checked.coerce(values)
+        except InvalidInputError as exc:
+            raise ValueError(problems(exc)) from None
+
+    def validate(value: dict[str, Any]) -> None:
+        found = checked.problems(value)
+        if found:
+            raise ValueError("; ".join(str(problem) for problem in found))
+
+    return coerce, validate
+
+
 def _where(item_id: str, line: int | None) -> str:
     return f"line {line} (item {item_id})" if line is not None else f"item {item_id}"
 
@@ -630,7 +673,10 @@ async def _run_batch(
         client = Client()
     journal = Journal.open(directory, str(target))
     try:
-        coerce, validate = None, None
+        coerce: Coerce | None = None
+        validate: Validate | None = None
+        if journal.inputs_fingerprint() is None:  # the inputs are read, checked and typed once, on the first run
+            coerce, validate = await _schema_checks(client, target, source_is_csv(inputs, format))
         _record_inputs(journal, inputs, format=format, coerce=coerce, validate=validate, strict=strict)
         journal.requeue_failed(retry_failed + 1)
         batch = _Run(

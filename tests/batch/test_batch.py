@@ -172,3 +172,47 @@ async def test_progress_reports_are_cheap_to_consume(client: replicate_ext.Clien
         )  # fmt: skip
     assert summary.ok and summary.predict_time >= 6 * 0.3
     assert any(report.running for report in reports) and reports[-1].done == 6 and reports[-1].eta == 0
+
+
+async def test_csv_values_are_typed_by_the_schema_and_checked_before_anything_is_created(
+    server: LocalReplicate, client: replicate_ext.Client, tmp_path: Path
+) -> None:
+    rows = tmp_path / "rows.csv"
+    rows.write_text("n,size,fail\n5000,10,false\n5001,ten,\n\n5002,,\n5003,3,yes\n5004,2000000,no\n", encoding="utf-8")
+    created = server.stats()["predictions_created"]
+    summary = await batch.async_run("test/make", rows, tmp_path / "out", client=client)
+    lines = results(tmp_path / "out")
+    assert [(line["line"], line["status"]) for line in lines] == [
+        (2, "succeeded"), (3, "invalid"), (5, "succeeded"), (6, "failed"), (7, "invalid")
+    ]  # fmt: skip
+    assert lines[0]["input"] == {"n": 5000, "size": 10, "fail": False}
+    assert lines[2]["input"] == {"n": 5002} and (tmp_path / "out" / lines[2]["output"]).read_bytes() == content(
+        5002, 64
+    )
+    assert lines[1]["error"].startswith("size: ") and lines[1]["raw"] == "n=5001, size=ten"
+    assert "maximum" in lines[4]["error"] and "fails on purpose" in lines[3]["error"]
+    # The invalid rows were never sent: three predictions, not five.
+    assert server.stats()["predictions_created"] - created == 3 == summary.predictions_created
+    assert (summary.succeeded, summary.failed, summary.skipped) == (2, 1, 2)
+
+
+async def test_a_deployment_runs_the_batch(
+    server: LocalReplicate, client: replicate_ext.Client, tmp_path: Path
+) -> None:
+    model = await client.models.async_get("test/make")
+    assert model.latest_version is not None
+    deployment = await client.deployments.async_create(
+        name="batch-make", model="test/make", version=model.latest_version.id, hardware="cpu",
+        min_instances=0, max_instances=1,
+    )  # fmt: skip
+    name = f"{deployment.owner}/{deployment.name}"
+    summary = await batch.async_run(
+        None, [{"n": 6000}, {"n": 6001, "size": -5}], tmp_path, deployment=name, client=client
+    )
+    assert (summary.succeeded, summary.skipped) == (1, 1)  # the deployment's schema checked the second input
+    (line, invalid) = results(tmp_path)
+    prediction = await client.predictions.async_get(line["prediction"])
+    assert prediction.deployment == name and (tmp_path / line["output"]).read_bytes() == content(6000, 64)
+    assert "size" in invalid["error"]
+    with pytest.raises(replicate_ext.BatchMismatchError, match=f"holds a batch of deployment {name}"):
+        await batch.async_run("test/make", [{"n": 6000}], tmp_path, client=client)
