@@ -24,19 +24,20 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ._runner import async_run as async_run
     from ._runner import run as run
-    from ._schedule import DEFAULT_CONCURRENCY as DEFAULT_CONCURRENCY
     from ._summary import Progress as Progress
     from ._summary import Summary as Summary
 
+DEFAULT_CONCURRENCY = 32
+"""Predictions a batch keeps going at once unless told otherwise (`concurrency`, `--concurrency`)."""
+
 _WHERE = {
-    "DEFAULT_CONCURRENCY": "._schedule",
     "Progress": "._summary",
     "Summary": "._summary",
     "async_run": "._runner",
     "run": "._runner",
 }
 
-__all__ = sorted(_WHERE, key=str.lower)
+__all__ = sorted(["DEFAULT_CONCURRENCY", *_WHERE], key=str.lower)
 
 
 def __getattr__(name: str) -> Any:

@@ -13,11 +13,36 @@ import json
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from typing import IO, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any
 
-from ._schedule import DEFAULT_CONCURRENCY
+from . import DEFAULT_CONCURRENCY
 
-__all__ = ["DESCRIPTION", "EPILOG", "Output", "PlainOutput", "add_arguments", "execute", "main"]
+if TYPE_CHECKING:
+    from typing import Protocol
+
+    class Activity(Protocol):
+        def update(
+            self, *, completed: float | None = None, total: float | None = None, detail: str | None = None
+        ) -> None:
+            """Redraw the progress line."""
+
+    class Output(Protocol):
+        """What the command prints through (the `replicate-ext` renderer has the same methods)."""
+
+        def message(self, text: str) -> None:
+            """A line on standard error."""
+
+        def write(self, text: str) -> None:
+            """Text on standard output."""
+
+        def json(self, data: Any) -> None:
+            """A JSON document on standard output."""
+
+        def activity(self, label: str, *, total: float | None = None) -> contextlib.AbstractContextManager[Activity]:
+            """A live progress line on standard error (on a terminal only)."""
+
+
+__all__ = ["DESCRIPTION", "PlainOutput", "add_arguments", "epilog", "execute", "main"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_API, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -33,41 +58,27 @@ Run the same command again to resume: items already done are left alone, running
 nothing is created twice. A first Ctrl-C (or SIGTERM) stops creating and waits for the running predictions (or
 cancels them, with --cancel-on-exit); a second one stops at once. Either way the batch resumes later."""
 
-EPILOG = """\
+
+def epilog(prog: str) -> str:
+    """The examples and exit statuses, for the command called `prog`."""
+    return f"""\
 examples:
-  python -m replicate_ext.batch demo/fractal prompts.jsonl --out runs/fractals
-  python -m replicate_ext.batch owner/model:VERSION rows.csv --out runs/rows --rate 5/s --retry-failed 2
-  python -m replicate_ext.batch --deployment acme/upscaler images.jsonl --out runs/upscaled --json
+  {prog} demo/fractal prompts.jsonl --out runs/fractals
+  {prog} owner/model:VERSION rows.csv --out runs/rows --rate 5/s --retry-failed 2
+  {prog} --deployment acme/upscaler images.jsonl --out runs/upscaled --json
 
 exit status: 0 every item succeeded, 1 some items failed or were skipped, 2 usage error or invalid inputs
 (nothing was created), 3 API or network error, 130 stopped before the batch was complete (run it again)."""
 
 
-class Activity(Protocol):
-    def update(self, *, completed: float | None = None, total: float | None = None, detail: str | None = None) -> None:
-        """Redraw the progress line."""
-
-
-class Output(Protocol):
-    """What the command prints through (the `replicate-ext` renderer has the same methods)."""
-
-    def message(self, text: str) -> None:
-        """A line on standard error."""
-
-    def write(self, text: str) -> None:
-        """Text on standard output."""
-
-    def json(self, data: Any) -> None:
-        """A JSON document on standard output."""
-
-    def activity(self, label: str, *, total: float | None = None) -> contextlib.AbstractContextManager[Activity]:
-        """A live progress line on standard error (on a terminal only)."""
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The arguments of the batch command."""
-    parser.add_argument("ref", nargs="?", metavar="REF", help="owner/name (latest version), owner/name:version")
-    parser.add_argument("inputs", metavar="INPUTS", help="a .jsonl or .csv file, or - for JSON Lines on stdin")
+def add_arguments(parser: argparse.ArgumentParser, *, json: bool = True) -> None:
+    """The arguments of the batch command (`json=False` for a parser that has `--json` already)."""
+    parser.add_argument(
+        "ref", nargs="?", metavar="REF", help="owner/name (its latest version), owner/name:version, or a version id"
+    )
+    parser.add_argument(
+        "inputs_file", metavar="INPUTS", help="a .jsonl or .csv file, or - for JSON Lines on standard input"
+    )
     parser.add_argument("--out", "-o", required=True, metavar="DIR", help="the batch's directory (resume: the same)")
     parser.add_argument("--deployment", metavar="OWNER/NAME", help="run this deployment instead of REF")
     parser.add_argument(
@@ -99,7 +110,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--strict", action="store_true", help="stop before creating anything if any input is invalid (default: skip)"
     )
     parser.add_argument("--format", choices=("jsonl", "csv"), help="the format of INPUTS (default: by its name)")
-    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    if json:
+        parser.add_argument("--json", action="store_true", help="print the summary as JSON")
 
 
 def _positive_int(text: str) -> int:
@@ -121,16 +133,11 @@ def _count(text: str) -> int:
 
 def execute(args: argparse.Namespace, out: Output, client: Any = None) -> int:
     """Run the batch the parsed arguments describe; returns the exit status."""
-    import replicate_ext
-    from replicate_ext import batch
-
-    from ._summary import Progress
-
     if args.ref is None and args.deployment is None:
         out.message("replicate-ext batch: give a model (REF) or --deployment OWNER/NAME, and INPUTS.")
         return EXIT_USAGE
-    if args.inputs != "-" and not os.path.isfile(args.inputs):
-        out.message(f"replicate-ext batch: {args.inputs}: no such file.")
+    if args.inputs_file != "-" and not os.path.isfile(args.inputs_file):
+        out.message(f"replicate-ext batch: {args.inputs_file}: no such file.")
         return EXIT_USAGE
     if client is None and not os.environ.get("REPLICATE_API_TOKEN", "").strip():
         out.message(
@@ -138,6 +145,28 @@ def execute(args: argparse.Namespace, out: Output, client: Any = None) -> int:
             "https://replicate.com/account/api-tokens and export REPLICATE_API_TOKEN=r8_..."
         )
         return EXIT_USAGE
+    import logging
+
+    class Forward(logging.Handler):
+        """The batch's warnings (a signal received, inputs that cannot be checked) as the command's messages."""
+
+        def emit(self, record: logging.LogRecord) -> None:
+            out.message(f"replicate-ext batch: {record.getMessage()}")
+
+    forward = Forward(logging.WARNING)
+    logging.getLogger("replicate_ext.batch").addHandler(forward)
+    try:
+        return _execute(args, out, client)
+    finally:
+        logging.getLogger("replicate_ext.batch").removeHandler(forward)
+
+
+def _execute(args: argparse.Namespace, out: Output, client: Any) -> int:
+    import replicate_ext
+    from replicate_ext import batch
+
+    from ._summary import Progress
+
     with out.activity("batch") as activity:
 
         def show(progress: Progress) -> None:
@@ -151,7 +180,7 @@ def execute(args: argparse.Namespace, out: Output, client: Any = None) -> int:
         try:
             summary = batch.run(
                 args.ref,
-                args.inputs,
+                args.inputs_file,
                 args.out,
                 deployment=args.deployment,
                 client=client,
@@ -264,12 +293,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m replicate_ext.batch",
         description=DESCRIPTION,
-        epilog=EPILOG,
+        epilog=epilog("python -m replicate_ext.batch"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_arguments(parser)
-    args = parser.parse_args(argv)
-    import logging
-
-    logging.basicConfig(level=logging.WARNING, format="replicate-ext batch: %(message)s")
-    return execute(args, PlainOutput())
+    return execute(parser.parse_args(argv), PlainOutput())

@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from . import DEFAULT_CONCURRENCY
 from ._inputs import input_key
 
 __all__ = [
@@ -48,8 +49,6 @@ __all__ = [
     "poll_interval",
 ]
 
-DEFAULT_CONCURRENCY = 32
-"""Predictions a batch keeps going at once unless told otherwise."""
 READS_PER_SECOND = 20.0
 """The polls per second a batch allows itself while waiting (Replicate allows 3000 reads a minute, 50 a second)."""
 SETTLE_SECONDS = 2.0

@@ -22,6 +22,7 @@ __all__ = ["GROUPS", "build_parser", "main"]
 # The modules that register commands, in the order `--help` lists them.
 GROUPS = (
     "_run",
+    "_batch",
     "_predictions",
     "_models",
     "_trainings",
@@ -44,6 +45,7 @@ examples:
   replicate-ext run demo/fractal prompt="a spiral" --save out/
   replicate-ext stream owner/llm prompt="Tell me a story"
   replicate-ext models schema owner/model
+  replicate-ext batch owner/model prompts.jsonl --out runs/prompts
   replicate-ext predictions list --limit 10 --json
 
 exit status: 0 success, 1 prediction or training failed or canceled, 2 usage error or invalid input,

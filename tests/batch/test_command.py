@@ -1,4 +1,5 @@
-"""`python -m replicate_ext.batch` as a real process: killed with SIGKILL and resumed, interrupted, refused."""
+"""`replicate-ext batch` (and `python -m replicate_ext.batch`) as a real process: killed with SIGKILL and resumed,
+interrupted, refused."""
 
 from __future__ import annotations
 
@@ -22,10 +23,16 @@ from replicate_ext.local import LocalReplicate
 from .conftest import predictions_by_input, results
 from .models import MODELS, content
 
+# The console script the package installs, next to the interpreter running the tests.
+CLI = str(Path(sys.executable).parent / "replicate-ext")
 
-def command(server: LocalReplicate, *args: str) -> tuple[list[str], dict[str, str]]:
-    env = dict(os.environ, REPLICATE_API_TOKEN=server.token, REPLICATE_BASE_URL=server.url)
-    return [sys.executable, "-m", "replicate_ext.batch", *args], env
+
+def command(server: LocalReplicate, *args: str, module: bool = False) -> tuple[list[str], dict[str, str]]:
+    """`replicate-ext batch ARGS` (or `python -m replicate_ext.batch ARGS`), and its environment."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REPLICATE_") and k not in ("NO_COLOR", "TERM")}
+    env |= {"REPLICATE_API_TOKEN": server.token, "REPLICATE_BASE_URL": server.url}
+    program = [sys.executable, "-m", "replicate_ext.batch"] if module else [CLI, "batch"]
+    return [*program, *args], env
 
 
 def write_jsonl(path: Path, lines: list[Any]) -> Path:
@@ -42,7 +49,7 @@ def counts(directory: Path, target: str) -> dict[str, int]:
 def faulty_server() -> Iterator[LocalReplicate]:
     # Errors and dropped connections on every route (after the work is done: a create happens and its answer is
     # lost), and a rate limit on creates.
-    faults = {"error_rate": 0.04, "reset_rate": 0.04, "rate_limit": {"create": 60}, "seed": 12}
+    faults = {"error_rate": 0.04, "reset_rate": 0.04, "rate_limit": {"create": 40}, "seed": 12}
     with LocalReplicate(models=MODELS, demo_models=False, workers=32, faults=faults) as server:
         yield server
 
@@ -50,7 +57,7 @@ def faulty_server() -> Iterator[LocalReplicate]:
 def test_killed_with_sigkill_again_and_again_then_resumed_each_item_is_created_once(
     faulty_server: LocalReplicate, tmp_path: Path
 ) -> None:
-    items = 240
+    items = 300
     inputs = write_jsonl(
         tmp_path / "inputs.jsonl", [{"id": f"item-{n}", "input": {"n": n, "size": 200 + n}} for n in range(items)]
     )
@@ -60,7 +67,7 @@ def test_killed_with_sigkill_again_and_again_then_resumed_each_item_is_created_o
     rounds: list[str] = []
     for _ in range(4):
         process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        delay = rng.uniform(0.7, 1.6)
+        delay = rng.uniform(1.0, 2.5)
         try:
             process.wait(delay)
         except subprocess.TimeoutExpired:
@@ -153,13 +160,13 @@ def test_ctrl_c_with_cancel_on_exit_cancels_the_running(server: LocalReplicate, 
 def test_invalid_inputs_are_reported_with_their_lines(server: LocalReplicate, tmp_path: Path) -> None:
     inputs = tmp_path / "inputs.jsonl"
     inputs.write_text('{"n": 4000}\n{"n": "four"}\n[1]\n{"n": 4001}\n', encoding="utf-8")
-    args, env = command(server, "test/make", str(inputs), "--out", str(tmp_path / "strict"), "--strict")
+    args, env = command(server, "test/make", str(inputs), "--out", str(tmp_path / "strict"), "--strict", module=True)
     strict = subprocess.run(args, env=env, capture_output=True, text=True, timeout=60)
     assert strict.returncode == 2 and "nothing was created" in strict.stderr
     assert "line 3 (item 3): an input must be a JSON object" in strict.stderr
     assert not (tmp_path / "strict" / "journal.sqlite").exists()
 
-    args, env = command(server, "test/make", str(inputs), "--out", str(tmp_path / "lax"))
+    args, env = command(server, "test/make", str(inputs), "--out", str(tmp_path / "lax"), module=True)
     lax = subprocess.run(args, env=env, capture_output=True, text=True, timeout=60)
     assert lax.returncode == 1, lax.stderr
     assert "skipped line 3 (item 3)" in lax.stderr and "2 succeeded, 0 failed, 2 skipped of 4 items" in lax.stdout
