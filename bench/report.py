@@ -334,7 +334,66 @@ def targets(data: Data) -> Targets:
             read_growth is not None and read_growth <= size / 1e6 + 16,
             off,
         )
+    if data.clients("batch"):
+        _batch_targets(data, t)
     return t
+
+
+def _batch_of(data: Data, kind: str) -> list[Sample]:
+    runs = data.of("batch", "ours", lambda s: s["params"].get("kind") == kind and "error" not in s["result"])
+    return sorted(runs, key=lambda s: s["params"]["n"])
+
+
+def _batch_targets(data: Data, t: Targets) -> None:
+    for run in _batch_of(data, "rate"):
+        n, limit = run["params"]["n"], run["params"]["create_limit"]
+        floor = n / limit
+        wall = run["result"]["s"]
+        limited = run["server"].get("faults", {}).get("rate_limited")
+        t.add(
+            f"batch of {n} items of a 0 s model, creates limited to {limit}/s: wall ≤ 1.1x the {floor:.0f} s the "
+            "limit allows",
+            f"{_fmt(wall)} s = {_fmt(wall / floor, 2)}x",
+            wall <= 1.1 * floor,
+        )
+        t.add("… with at most a handful (≤ 10) of 429s", f"{limited}", limited is not None and limited <= 10)
+    memory = _batch_of(data, "memory")
+    if len(memory) >= 2:
+        small, large = memory[0], memory[-1]
+        growth = large["result"]["peak_rss_mb"] - small["result"]["peak_rss_mb"]
+        t.add(
+            f"batch peak RSS grows ≤ 30 MB from {small['params']['n']:,} to {large['params']['n']:,} items",
+            f"{_fmt(growth)} MB ({_fmt(small['result']['peak_rss_mb'])} → {_fmt(large['result']['peak_rss_mb'])} MB)",
+            growth <= 30,
+        )
+    for run in _batch_of(data, "journal"):
+        per_item = run["result"]["ms_per_item"]
+        t.add(
+            f"batch journal overhead < 1 ms per item ({run['params']['n']:,} items)",
+            f"{per_item:.3f} ms",
+            per_item < 1,
+        )
+
+
+def _batch_section(data: Data) -> list[str]:
+    lines = [
+        "| run | items | wall s | items/s | client CPU s | peak RSS MB | 429s | predictions created "
+        "| journal ms/item |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for s in data.of("batch", "ours"):
+        p, r = s["params"], s["result"]
+        if "error" in r:
+            lines.append(f"| {p['kind']} | {p['n']} | failed: {r['error'].splitlines()[-1][:80]} | | | | | | |")
+            continue
+        limit = f" (creates ≤ {p['create_limit']}/s)" if p.get("create_limit") else ""
+        lines.append(
+            f"| {p['kind']}{limit} | {p['n']:,} | {_fmt(r.get('s'))} | {_fmt(r.get('items_per_s'), 0)} | "
+            f"{_fmt(r.get('cpu_s'))} | {_fmt(r.get('peak_rss_mb'))} | "
+            f"{s['server'].get('faults', {}).get('rate_limited', '-')} | {r.get('predictions_created', '-')} | "
+            f"{format(r['ms_per_item'], '.3f') if 'ms_per_item' in r else '-'} |"
+        )
+    return lines
 
 
 def sections(data: Data) -> list[str]:
@@ -473,6 +532,11 @@ def sections(data: Data) -> list[str]:
                     where=lambda s, m=mode: s["params"].get("mode") == m,  # type: ignore[misc]
                 ),
             ]
+    if data.clients("batch"):
+        out += [
+            "### Batch runs (`replicate_ext.batch.run` of a 0 s model against `replicate_ext.local`; first round)",
+            "\n".join(_batch_section(data)),
+        ]
     return out
 
 

@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,6 +99,18 @@ def build_cases(quick: bool) -> list[Case]:
             ["httpx", "ours", "v1", "v2"],
             lambda r: [{"mode": mode, "size": 100 * MIB} for mode in ("read", "save")] * (1 if q else 2),
         ),
+        # Batch runs take a minute or two: the first round only. They run against `replicate_ext.local`.
+        Case("batch", ["ours"], lambda r: [] if r else batch_params(q)),
+    ]
+
+
+def batch_params(quick: bool) -> list[dict[str, Any]]:
+    """The batch case's runs: at the create rate limit, memory at two sizes, and the journal alone."""
+    return [
+        {"kind": "rate", "n": 500 if quick else 2000, "create_limit": 50},
+        {"kind": "memory", "n": 1000},
+        {"kind": "memory", "n": 5000 if quick else 20000},
+        {"kind": "journal", "n": 2000 if quick else 10000},
     ]
 
 
@@ -155,6 +168,39 @@ class Server:
         self.process.wait(timeout=10)
 
 
+class LocalServer:
+    """`replicate_ext.local` (the project's own server, with its demo models) in its own process, for one batch."""
+
+    TOKEN = "r8_bench"
+
+    def __init__(self, pin: bool, create_limit: int | None) -> None:
+        command = [sys.executable, "-m", "replicate_ext.local", "--port", "0", "--token", self.TOKEN, "--workers", "16"]
+        if create_limit:
+            command += ["--rate-limit", f"create={create_limit}/s"]
+        self.process = subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            preexec_fn=(lambda: os.sched_setaffinity(0, {1})) if pin else None,
+        )
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line.startswith("listening on "):
+            raise SystemExit(f"the local server did not start: {line!r}")
+        self.url = line.split()[-1]
+
+    def stats(self) -> dict[str, Any]:
+        request = urllib.request.Request(self.url + "/_local/stats", headers={"Authorization": f"Bearer {self.TOKEN}"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            stats: dict[str, Any] = json.loads(response.read())
+        return stats
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
 class Runner:
     def __init__(self, pythons: dict[str, Path], server: Server, pin: bool, out: Path) -> None:
         self.pythons = pythons
@@ -194,6 +240,29 @@ class Runner:
             ms = (time.perf_counter() - t0) * 1e3
             shown = {"command": " ".join(["replicate-ext" if client == "ours-cli" else "python", *command[1:]])}
             self._record("cli_help", client, round, shown, {"ms": ms, "rep": rep}, {}, ms / 1e3)
+
+    def run_batch(self, client: str, round: int, params: dict[str, Any]) -> None:
+        """A batch in a worker, against a local server of its own (none for the journal alone)."""
+        local = LocalServer(self.pin, params.get("create_limit")) if params["kind"] != "journal" else None
+        command = [
+            self._python(client), str(BENCH / "worker.py"), "--client", client, "--case", "batch",
+            "--url", local.url if local else "", "--params", json.dumps(dict(params, token=LocalServer.TOKEN)),
+        ]  # fmt: skip
+        try:
+            t0 = time.perf_counter()
+            done = subprocess.run(command, capture_output=True, text=True, timeout=900, **self._popen_kwargs())
+            wall = time.perf_counter() - t0
+            stats = local.stats() if local else {}
+        finally:
+            if local:
+                local.stop()
+        lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+        if done.returncode != 0 or not lines:
+            result: dict[str, Any] = {"error": (done.stderr or done.stdout).strip()[-2000:]}
+            print(f"  ! batch {params['kind']} {client}: worker failed: {result['error'][-300:]}", flush=True)
+        else:
+            result = json.loads(lines[-1][len("RESULT ") :])
+        self._record("batch", client, round, params, result, stats, wall)
 
     def run_worker(self, case: Case, client: str, round: int, params: dict[str, Any]) -> None:
         prediction_id = self.server.new_prediction() if case.needs_id else ""
@@ -304,6 +373,8 @@ def main() -> None:
                             runner.run_import(client, round, params)
                         elif case.name == "cli_help":
                             runner.run_cli_help(client, round, params)
+                        elif case.name == "batch":
+                            runner.run_batch(client, round, params)
                         else:
                             runner.run_worker(case, client, round, params)
                 print(f"round {round + 1}/{rounds} {case.name}: {time.perf_counter() - t0:.1f} s", flush=True)

@@ -17,6 +17,7 @@ import resource
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from adapters import ADAPTERS, Adapter, Unsupported
@@ -232,6 +233,74 @@ def download(adapter: Adapter, url: str, id: str, params: Result) -> Result:
     }
 
 
+def batch(adapter: Adapter, url: str, id: str, params: Result) -> Result:
+    """`replicate_ext.batch.run` of `n` inputs of a 0 s model (`kind` "rate" or "memory"), or the journal's own
+    work for `n` items with no server at all (`kind` "journal")."""
+    import tempfile
+
+    if adapter.name != "ours":
+        raise Unsupported("batch runs are replicate_ext's")
+    if params["kind"] == "journal":
+        return _journal_overhead(params["n"])
+    from replicate_ext import Client
+    from replicate_ext import batch as batches
+
+    folder = tempfile.mkdtemp(prefix="batch-", dir=".")
+    inputs = os.path.join(folder, "inputs.jsonl")
+    with open(inputs, "w", encoding="utf-8") as file:
+        file.writelines('{"seconds": 0}\n' for _ in range(params["n"]))
+    client = Client(api_token=params["token"], base_url=url)
+    rss_before = _rss_mb()
+    cpu0 = _cpu()
+    t0 = time.perf_counter()
+    summary = batches.run("demo/sleep", inputs, os.path.join(folder, "out"), client=client, handle_signals=False)
+    wall = time.perf_counter() - t0
+    cpu = _cpu() - cpu0
+    client.close()
+    if not summary.ok:
+        raise RuntimeError(f"the batch did not succeed: {summary}")
+    return {
+        "s": wall,
+        "items_per_s": params["n"] / wall,
+        "cpu_s": cpu,
+        "rss_before_mb": rss_before,
+        "peak_rss_mb": _peak_rss_mb(),
+        "predictions_created": summary.predictions_created,
+    }
+
+
+def _journal_overhead(n: int) -> Result:
+    """The journal's work for `n` items, as a batch does it: record the inputs, claim them in groups (a synced
+    write each), assign a prediction and finish each, and write `results.jsonl` once."""
+    import tempfile
+
+    from replicate_ext.batch._inputs import Fingerprint, read_items
+    from replicate_ext.batch._journal import Journal
+    from replicate_ext.batch._sink import write_results
+
+    folder = tempfile.mkdtemp(prefix="journal-", dir=".")
+    inputs = ({"prompt": f"a photograph of item {i}, in the evening light", "seed": i} for i in range(n))
+    result = {"output": "outputs/x/out.png", "files": [{"path": "outputs/x/out.png", "url": "https://x/y", "size": 1}]}
+    t0 = time.perf_counter()
+    with Journal.open(Path(folder), "model bench/model") as journal:
+        fingerprint = Fingerprint()
+        chunk: list[Any] = []
+        for item in read_items(inputs, fingerprint=fingerprint):
+            chunk.append(item)
+            if len(chunk) == 500:
+                journal.record(chunk)
+                chunk = []
+        journal.record(chunk)
+        journal.finish_recording(fingerprint.hexdigest(), fingerprint.count)
+        while claimed := journal.claim(32):
+            for taken in claimed:
+                journal.assign(taken.seq, f"prediction{taken.seq}")
+                journal.finish(taken.seq, "succeeded", result, 0.5)
+        write_results(journal, Path(folder))
+    wall = time.perf_counter() - t0
+    return {"s": wall, "ms_per_item": wall * 1e3 / n}
+
+
 CASES: dict[str, Callable[[Adapter, str, str, Result], Result]] = {
     "first_request": first_request,
     "sync_get": sync_get,
@@ -242,6 +311,7 @@ CASES: dict[str, Callable[[Adapter, str, str, Result], Result]] = {
     "wait_stream": wait_stream,
     "burst": burst,
     "download": download,
+    "batch": batch,
 }
 
 
