@@ -160,7 +160,7 @@ def _unwrap(value: Any) -> tuple[Any, Any, str | None]:
             return given_id, None, f"'input' must be a JSON object of the model's inputs, not {_kind(value)}"
     try:
         # The journal stores inputs as JSON: a value JSON cannot carry (a Path, bytes, NaN) is refused here.
-        return given_id, json.loads(canonical(value)), None
+        return given_id, json.loads(json.dumps(value, allow_nan=False)), None
     except (TypeError, ValueError) as exc:
         return given_id, None, f"the input is not JSON data ({exc}); give files as URLs or data URIs"
 

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from .._exceptions import BatchInUseError, BatchMismatchError
-from ._inputs import Item, canonical, input_key
+from ._inputs import Item, input_key
 
 __all__ = ["FORMAT", "JOURNAL_NAME", "TERMINAL", "Claimed", "Journal", "Row"]
 
@@ -89,6 +89,11 @@ class Row:
     prediction: str | None
     attempts: int
     result: dict[str, Any]
+
+
+def _dump(value: Any) -> str:
+    # The input as it was given (its keys in their order); `input_key` is what compares inputs.
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 class Journal:
@@ -213,10 +218,10 @@ class Journal:
         for item in items:
             if item.problem is None and item.input is not None:
                 rows.append(
-                    (item.seq, item.id, item.line, canonical(item.input), input_key(item.input), "pending", None)
+                    (item.seq, item.id, item.line, _dump(item.input), input_key(item.input), "pending", None)
                 )
             else:
-                text = canonical(item.input) if item.input is not None else None
+                text = _dump(item.input) if item.input is not None else None
                 result = json.dumps({"error": item.problem, "raw": item.raw} if item.raw else {"error": item.problem})
                 rows.append((item.seq, item.id, item.line, text, None, "invalid", result))
         with self._transaction():
