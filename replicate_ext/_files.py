@@ -187,6 +187,8 @@ class FileOutput(str):
         http = self._client._download_ahttp() if self._client is not None else httpx.AsyncClient(follow_redirects=True)
         try:
             async with http.stream("GET", str(self), timeout=self._timeout(deadline)) as response:
+                if not response.is_success:
+                    await response.aread()  # the error's body, read as async streams are (`_check_download` reads sync)
                 _check_download(response)
                 total, received = _content_length(response), 0
                 async for chunk in response.aiter_bytes(chunk_size):

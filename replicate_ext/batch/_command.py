@@ -201,7 +201,11 @@ def _execute(args: argparse.Namespace, out: Output, client: Any) -> int:
             out.message(f"replicate-ext batch: {exc}")
             return EXIT_USAGE
         except (replicate_ext.ReplicateError, replicate_ext.APIConnectionError) as exc:
-            out.message(f"replicate-ext batch: the API refused the batch's creates: {exc}")
+            out.message(f"replicate-ext batch: {exc}")
+            if isinstance(exc, replicate_ext.AuthenticationError):
+                out.message(
+                    "Create a token at https://replicate.com/account/api-tokens and export REPLICATE_API_TOKEN."
+                )
             return EXIT_API
     for item_id, line, problem in summary.problems:
         out.message(f"skipped {_where(item_id, line)}: {problem}")

@@ -217,9 +217,7 @@ class Journal:
         rows: list[tuple[Any, ...]] = []
         for item in items:
             if item.problem is None and item.input is not None:
-                rows.append(
-                    (item.seq, item.id, item.line, _dump(item.input), input_key(item.input), "pending", None)
-                )
+                rows.append((item.seq, item.id, item.line, _dump(item.input), input_key(item.input), "pending", None))
             else:
                 text = _dump(item.input) if item.input is not None else None
                 result = json.dumps({"error": item.problem, "raw": item.raw} if item.raw else {"error": item.problem})
@@ -292,6 +290,13 @@ class Journal:
                 "UPDATE items SET state = ?, result = ?, predict_time = ? WHERE seq = ?",
                 (state, json.dumps(result, ensure_ascii=False), predict_time, seq),
             )
+
+    def requeue_unsaved(self) -> int:
+        """Put items whose outputs could not be saved back to `running`, to save them again; how many."""
+        with self._transaction():
+            return self._db.execute(
+                "UPDATE items SET state = 'running', result = NULL WHERE state = 'error' AND prediction IS NOT NULL"
+            ).rowcount
 
     def requeue_failed(self, max_attempts: int) -> int:
         """Put failed items that have had fewer than `max_attempts` predictions back to pending; how many."""

@@ -679,6 +679,7 @@ async def _run_batch(
             coerce, validate = await _schema_checks(client, target, source_is_csv(inputs, format))
         _record_inputs(journal, inputs, format=format, coerce=coerce, validate=validate, strict=strict)
         journal.requeue_failed(retry_failed + 1)
+        journal.requeue_unsaved()  # a download that failed is tried again (the prediction is fetched, not made)
         batch = _Run(
             client, target, journal, directory, concurrency=concurrency, rate=per_second,
             retry_failed=retry_failed, cancel_on_exit=cancel_on_exit, progress=progress,

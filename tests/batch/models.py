@@ -55,4 +55,9 @@ def flaky(key: str = "", failures: int = 1) -> str:
     return f"{key} after {seen + 1} attempts"
 
 
-MODELS = {"test/make": make, "test/pair": pair, "test/slow": slow, "test/flaky": flaky}
+def link(url: str) -> str:
+    """Returns the URL it was given: an output file that lives elsewhere (and may not be there yet)."""
+    return url
+
+
+MODELS = {"test/make": make, "test/pair": pair, "test/slow": slow, "test/flaky": flaky, "test/link": link}

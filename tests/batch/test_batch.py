@@ -14,6 +14,7 @@ from replicate_ext import batch
 from replicate_ext.batch._journal import Journal
 from replicate_ext.local import LocalReplicate
 
+from ..receiver import Receiver
 from .conftest import predictions_by_input, results
 from .models import content
 
@@ -216,3 +217,17 @@ async def test_a_deployment_runs_the_batch(
     assert "size" in invalid["error"]
     with pytest.raises(replicate_ext.BatchMismatchError, match=f"holds a batch of deployment {name}"):
         await batch.async_run("test/make", [{"n": 6000}], tmp_path, client=client)
+
+
+async def test_an_output_that_could_not_be_saved_is_saved_when_the_batch_is_resumed(
+    server: LocalReplicate, client: replicate_ext.Client, receiver: Receiver, tmp_path: Path
+) -> None:
+    inputs = [{"url": f"{receiver.url}/late.bin"}]
+    first = await batch.async_run("test/link", inputs, tmp_path, client=client)
+    (line,) = results(tmp_path)
+    assert first.errors == 1 and not first.ok and line["status"] == "error" and "could not be saved" in line["error"]
+    receiver.files["/late.bin"] = b"here now"
+    again = await batch.async_run("test/link", inputs, tmp_path, client=client)
+    (line,) = results(tmp_path)
+    assert again.ok and again.predictions_created == 1 and again.created_this_run == 0
+    assert line["output"] == "outputs/1/late.bin" and (tmp_path / "outputs/1/late.bin").read_bytes() == b"here now"

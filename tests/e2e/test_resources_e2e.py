@@ -55,6 +55,19 @@ async def test_file_outputs_are_fetched_without_the_token(client: replicate_ext.
     assert stats["delivery_requests_with_authorization"] == 0
 
 
+async def test_a_file_output_that_is_not_there_is_a_typed_error(
+    client: replicate_ext.Client, receiver: Receiver, tmp_path: Path
+) -> None:
+    missing = replicate_ext.FileOutput(f"{receiver.url}/gone.png", client)
+    with pytest.raises(NotFoundError):
+        missing.read()
+    with pytest.raises(NotFoundError):
+        await missing.aread()
+    with pytest.raises(NotFoundError):
+        await missing.asave(tmp_path / "gone.png")
+    assert not list(tmp_path.iterdir())  # nothing half-written left behind
+
+
 async def test_deployments(api: Api, client: replicate_ext.Client) -> None:
     version = client.models.get("test/echo").latest_version
     assert version is not None
