@@ -22,6 +22,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ._runner import Options as Options
     from ._runner import async_run as async_run
     from ._runner import run as run
     from ._summary import Progress as Progress
@@ -31,6 +32,7 @@ DEFAULT_CONCURRENCY = 32
 """Predictions a batch keeps going at once unless told otherwise (`concurrency`, `--concurrency`)."""
 
 _WHERE = {
+    "Options": "._runner",
     "Progress": "._summary",
     "Summary": "._summary",
     "async_run": "._runner",

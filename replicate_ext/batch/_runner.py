@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 import anyio
 
@@ -54,7 +54,7 @@ from ._summary import Progress, Summary
 if TYPE_CHECKING:
     from .. import Client, Prediction
 
-__all__ = ["async_run", "run"]
+__all__ = ["Options", "async_run", "run"]
 
 logger = logging.getLogger("replicate_ext.batch")
 
@@ -616,53 +616,50 @@ def _where(item_id: str, line: int | None) -> str:
 # -- entry points -------------------------------------------------------------------------------------------------
 
 
+class Options(TypedDict, total=False):
+    """The options of `run` and `async_run` (see `run` for what each does)."""
+
+    deployment: str | None
+    client: Client | None
+    concurrency: int
+    rate: str | float | None
+    retry_failed: int
+    cancel_on_exit: bool
+    strict: bool
+    format: str | None
+    progress: Callable[[Progress], None] | None
+    handle_signals: bool
+
+
 async def async_run(
     ref: Any,
     inputs: str | os.PathLike[str] | Iterable[Any],
     out_dir: str | os.PathLike[str],
-    *,
-    deployment: str | None = None,
-    client: Client | None = None,
-    concurrency: int = DEFAULT_CONCURRENCY,
-    rate: str | float | None = None,
-    retry_failed: int = 0,
-    cancel_on_exit: bool = False,
-    strict: bool = False,
-    format: str | None = None,
-    progress: Callable[[Progress], None] | None = None,
-    handle_signals: bool = True,
+    **options: Unpack[Options],
 ) -> Summary:
     """Like `run`, for async code (asyncio or trio)."""
-    return await _run_batch(
-        ref, inputs, out_dir, deployment=deployment, client=client, concurrency=concurrency, rate=rate,
-        retry_failed=retry_failed, cancel_on_exit=cancel_on_exit, strict=strict, format=format, progress=progress,
-        handle_signals=handle_signals, own_loop=False,
-    )  # fmt: skip
+    return await _run_batch(ref, inputs, out_dir, options, own_loop=False)
 
 
 async def _run_batch(
     ref: Any,
     inputs: str | os.PathLike[str] | Iterable[Any],
     out_dir: str | os.PathLike[str],
-    *,
-    deployment: str | None,
-    client: Client | None,
-    concurrency: int,
-    rate: str | float | None,
-    retry_failed: int,
-    cancel_on_exit: bool,
-    strict: bool,
-    format: str | None,
-    progress: Callable[[Progress], None] | None,
-    handle_signals: bool,
+    options: Options,
     own_loop: bool,
 ) -> Summary:
+    unknown = set(options) - set(Options.__annotations__)
+    if unknown:
+        raise TypeError(f"Unknown batch options: {', '.join(sorted(unknown))}.")
+    deployment, client = options.get("deployment"), options.get("client")
+    concurrency = options.get("concurrency", DEFAULT_CONCURRENCY)
+    retry_failed, format = options.get("retry_failed", 0), options.get("format")
     target = Target.parse(ref, deployment)
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
         raise ValueError(f"concurrency must be a whole number of predictions, 1 or more; got {concurrency!r}.")
     if isinstance(retry_failed, bool) or not isinstance(retry_failed, int) or retry_failed < 0:
         raise ValueError(f"retry_failed must be a whole number of retries, 0 or more; got {retry_failed!r}.")
-    per_second = parse_rate(rate)
+    per_second = parse_rate(options.get("rate"))
     directory = Path(out_dir)
     if directory.exists() and not directory.is_dir():
         raise ValueError(f"{directory} is not a directory; give a directory for the batch's results.")
@@ -677,16 +674,18 @@ async def _run_batch(
         validate: Validate | None = None
         if journal.inputs_fingerprint() is None:  # the inputs are read, checked and typed once, on the first run
             coerce, validate = await _schema_checks(client, target, source_is_csv(inputs, format))
+        strict = options.get("strict", False)
         _record_inputs(journal, inputs, format=format, coerce=coerce, validate=validate, strict=strict)
         journal.requeue_failed(retry_failed + 1)
         journal.requeue_unsaved()  # a download that failed is tried again (the prediction is fetched, not made)
+        progress = options.get("progress")
         batch = _Run(
             client, target, journal, directory, concurrency=concurrency, rate=per_second,
-            retry_failed=retry_failed, cancel_on_exit=cancel_on_exit, progress=progress,
+            retry_failed=retry_failed, cancel_on_exit=options.get("cancel_on_exit", False), progress=progress,
         )  # fmt: skip
         try:
             async with anyio.create_task_group() as group:
-                if handle_signals and threading.current_thread() is threading.main_thread():
+                if options.get("handle_signals", True) and threading.current_thread() is threading.main_thread():
                     group.start_soon(_on_signals, batch, group.cancel_scope)
                 await batch.main()
                 group.cancel_scope.cancel()
@@ -728,17 +727,7 @@ def run(
     ref: Any,
     inputs: str | os.PathLike[str] | Iterable[Any],
     out_dir: str | os.PathLike[str],
-    *,
-    deployment: str | None = None,
-    client: Client | None = None,
-    concurrency: int = DEFAULT_CONCURRENCY,
-    rate: str | float | None = None,
-    retry_failed: int = 0,
-    cancel_on_exit: bool = False,
-    strict: bool = False,
-    format: str | None = None,
-    progress: Callable[[Progress], None] | None = None,
-    handle_signals: bool = True,
+    **options: Unpack[Options],
 ) -> Summary:
     """Run a model on every input of a batch, each exactly once, saving outputs and results under `out_dir`.
 
@@ -755,7 +744,7 @@ def run(
         out_dir: The batch's directory (created if needed).
         deployment: Run this deployment (`owner/name`) instead of `ref`.
         client: The `Client` to use (by default one from `REPLICATE_API_TOKEN` and `REPLICATE_BASE_URL`).
-        concurrency: Predictions going on at once (created and not yet finished and saved).
+        concurrency: Predictions going on at once (created and not yet finished and saved); 32 by default.
         rate: At most this many creates a second (`5`, `"5/s"`, `"300/m"`); by default as many as the API
             allows (the client slows down when the API answers 429).
         retry_failed: Create a failed item's prediction again up to this many times (each retry is a new
@@ -778,9 +767,4 @@ def run(
         InvalidItemsError: With `strict`, some inputs cannot run.
         ReplicateError: The API refused every create (bad token, unknown model); nothing more is created.
     """
-    call = functools.partial(
-        _run_batch, ref, inputs, out_dir, deployment=deployment, client=client, concurrency=concurrency, rate=rate,
-        retry_failed=retry_failed, cancel_on_exit=cancel_on_exit, strict=strict, format=format, progress=progress,
-        handle_signals=handle_signals, own_loop=True,
-    )  # fmt: skip
-    return anyio.run(call)
+    return anyio.run(functools.partial(_run_batch, ref, inputs, out_dir, options, own_loop=True))

@@ -165,3 +165,18 @@ def test_the_summary_reads_well_and_as_json() -> None:
     assert "1:15" in str(summary) and not summary.ok
     data = summary.to_dict()
     assert data["problems"] == [{"id": "3", "line": 3, "problem": "bad"}] and data["results"] == "out/results.jsonl"
+
+
+def test_the_batch_package_exports_its_names_lazily() -> None:
+    import subprocess
+    import sys
+
+    from replicate_ext import batch
+
+    assert batch.__all__ == sorted(batch.__all__, key=str.lower) and set(dir(batch)) == set(batch.__all__)
+    for name in batch.__all__:
+        assert getattr(batch, name) is not None
+    code = (
+        "import sys, replicate_ext.batch; print('sqlite3' in sys.modules, 'replicate_ext.batch._runner' in sys.modules)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.split() == ["False"] * 2
