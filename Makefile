@@ -46,7 +46,7 @@ test: lint typecheck spec-diff check-generated check-install
 	$(BIN)/pytest
 
 # The side-by-side benchmark (bench/README.md): creates bench/.envs/ for the official clients and raw httpx on the
-# first run, takes about 12 minutes on 2 cores, and rewrites bench/RESULTS.md. BENCH_ARGS="--rounds 3" and so on.
+# first run, takes about 13 minutes on 2 cores, and rewrites bench/RESULTS.md. BENCH_ARGS="--rounds 3" and so on.
 bench: setup
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 

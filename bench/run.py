@@ -1,6 +1,6 @@
 """Run the benchmark suite: every case, for every client, alternately, for several rounds.
 
-    python bench/run.py                 # the full suite (about 12 minutes on 2 cores); writes bench/RESULTS.md
+    python bench/run.py                 # the full suite (about 13 minutes on 2 cores); writes bench/RESULTS.md
     python bench/run.py --quick         # a smoke run (about a minute); writes bench/out/RESULTS-quick.md
     python bench/run.py --rounds 3 --cases sync_get,burst
 

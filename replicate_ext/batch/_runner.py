@@ -17,7 +17,6 @@ import anyio
 
 from .._exceptions import (
     AmbiguousCreateError,
-    APIConnectionError,
     BadRequestError,
     BatchMismatchError,
     InvalidArgumentError,
@@ -233,14 +232,14 @@ class _Run:
     async def _create(self, claimed: Claimed) -> Any:
         """Send the item's create. Returns its prediction, None when it must be created again, or `_Done`."""
         journal, gate = self.journal, self.gate
-        while not self.stopping and not (
-            gate.may_send(claimed.key) and gate.sending < self.pacer.window(time.monotonic())
-        ):
-            if gate.sending >= self.pacer.window(time.monotonic()) and gate.may_send(claimed.key):
+        while not self.stopping:
+            if not gate.may_send(claimed.key):  # its input is being looked for
+                await self.wait_change()
+            elif gate.sending >= self.pacer.window(time.monotonic()):  # the ramp at the start of a run
                 with anyio.move_on_after(RAMP_WAKE):
                     await self.wait_change()
             else:
-                await self.wait_change()
+                break
         gate.sent(claimed.key)
         pause = self.pacer.reserve(time.monotonic())
         if pause > 0:
@@ -264,7 +263,6 @@ class _Run:
             logger.info("item %s: the create's answer was lost (%s); looking for its prediction", claimed.id, exc)
             gate.lose(Lost(claimed.seq, claimed.key, sent_at))
             self.changed()
-            self.wake_recovery()
             return await self._recovered(claimed.seq)
         except (UnprocessableEntityError, BadRequestError) as exc:
             gate.answered(claimed.key)
@@ -279,7 +277,7 @@ class _Run:
             )
             journal.release(claimed.seq)
             return _DONE
-        except (ReplicateError, APIConnectionError, ReplicateException) as exc:
+        except ReplicateException as exc:
             # Not created (401, 403, 404, a connection that never opened, ...): nothing else can succeed either.
             gate.answered(claimed.key)
             journal.release(claimed.seq)
@@ -291,7 +289,6 @@ class _Run:
         if not journal.assign(claimed.seq, prediction.id):  # pragma: no cover - the gate prevents it
             logger.warning("prediction %s is already held by another item; looking again", prediction.id)
             gate.lose(Lost(claimed.seq, claimed.key, sent_at), in_flight=False)
-            self.wake_recovery()
             return await self._recovered(claimed.seq)
         return prediction
 
@@ -312,7 +309,7 @@ class _Run:
             raise _Stop
         return waiter.prediction
 
-    async def _fetch(self, prediction_id: str) -> Prediction | None:
+    async def _fetch(self, prediction_id: str) -> Prediction:
         for attempt in range(FOLLOW_ATTEMPTS):
             try:
                 return await self.client.predictions.async_get(prediction_id)
