@@ -3,7 +3,8 @@
 File outputs (URLs and data URIs anywhere in an output) are streamed to disk as soon as the prediction has
 succeeded: the API's file URLs expire, and its copies of outputs are removed after about an hour. Each file is
 written under a temporary name and renamed when complete (a body shorter than its Content-Length is an error,
-never a file), and its size is recorded. In `results.jsonl` the output shows each file as its path
+never a file); its size on disk is checked against the bytes received and the size the server announced, and
+recorded. In `results.jsonl` the output shows each file as its path
 relative to DIR; the item's `files` list has the path, the URL and the size.
 
 `results.jsonl` has one line per input item, in input order, and is replaced atomically (written under another
@@ -96,11 +97,18 @@ async def save_outputs(client: Any, directory: Path, item_id: str, output: Any) 
 
 async def _download(file: Any, target: Path) -> int:
     for attempt in range(_DOWNLOAD_ATTEMPTS):
+        counted = _Count()
         try:
             # Streamed to a temporary name and renamed when complete; a body shorter than its Content-Length is
-            # a network error, never a file.
-            await file.asave(target)
-            return target.stat().st_size
+            # a network error, never a file. Then the file must hold every byte received, and the size announced.
+            await file.asave(target, progress=counted)
+            size = target.stat().st_size
+            if size != counted.received or counted.announced not in (None, size):
+                target.unlink()
+                raise OutputError(
+                    f"{target} had {size} bytes, but {counted.received} were received of {counted.announced}"
+                )
+            return size
         except APIConnectionError as exc:
             if attempt + 1 == _DOWNLOAD_ATTEMPTS:
                 raise OutputError(f"could not download {_short(file)}: {exc}") from exc
@@ -110,6 +118,17 @@ async def _download(file: Any, target: Path) -> int:
         except OSError as exc:
             raise OutputError(f"could not write {target}: {exc}") from exc
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+class _Count:
+    """A download's progress: the bytes received, and the size the server announced (None when it did not)."""
+
+    def __init__(self) -> None:
+        self.received = 0
+        self.announced: int | None = None
+
+    def __call__(self, received: int, announced: int | None) -> None:
+        self.received, self.announced = received, announced
 
 
 def _short(url: str) -> str:
