@@ -231,7 +231,8 @@ def test_file_inputs_and_outputs(client: replicate_ext.Client, api: httpx.Client
 
 
 def test_concurrency_max_from_cog_yaml_runs_two_at_a_time(api: httpx.Client) -> None:
-    created = [create(api, "cog/parallel", {"label": str(n), "seconds": 0.4}) for n in range(3)]
+    api.get("/models/cog/parallel")  # the first response checked loads openapi.yaml: not between the creates
+    created = [create(api, "cog/parallel", {"label": str(n), "seconds": 1.0}) for n in range(3)]
     done = [wait_for_status(api, f"/predictions/{p['id']}") for p in created]
     assert [d["output"] for d in done] == ["0", "1", "2"]
     first, second, third = ((d["started_at"], d["completed_at"]) for d in done)
