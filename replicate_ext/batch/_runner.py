@@ -263,7 +263,9 @@ class _Run:
             logger.info("item %s: the create's answer was lost (%s); looking for its prediction", claimed.id, exc)
             gate.lose(Lost(claimed.seq, claimed.key, sent_at))
             self.changed()
-            return await self._recovered(claimed.seq)
+            found = await self._recovered(claimed.seq)
+            self.created += found is not None  # this run's create made it; only its answer was lost
+            return found
         except (UnprocessableEntityError, BadRequestError) as exc:
             gate.answered(claimed.key)
             self.changed()

@@ -147,6 +147,7 @@ async def test_creates_whose_answers_are_lost_are_found_not_made_again(
         predictions = predictions_by_input(server, "test/make")
     assert stats["faults"]["errors"] + stats["faults"]["resets"] >= 10
     assert summary.ok and stats["predictions_created"] == 60 == summary.predictions_created
+    assert summary.created_this_run == 60  # found by listing, but made by this run's creates
     assert predictions[_key({"n": 1399})] == 12
     assert all(line["status"] == "succeeded" for line in results(tmp_path))
 
