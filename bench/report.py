@@ -228,7 +228,7 @@ def targets(data: Data) -> Targets:
             )
             ok = ours is not None and floor is not None and ours - floor <= 2.0
             t.add(
-                f"`run()` of a {delay} ms prediction with `Prefer: wait` within 2 ms of raw httpx (issue 4)",
+                f"`run()` of a {delay} ms prediction with `Prefer: wait` within 2 ms of raw httpx",
                 f"+{_fmt(ours, 2)} ms (raw httpx +{_fmt(floor, 2)} ms)",
                 ok,
                 off,
@@ -559,7 +559,7 @@ def render(results: dict[str, Any]) -> str:
     ]
     for env, versions in run["versions"].items():
         lines.append(f"| {env} | {', '.join(f'{k} {v}' for k, v in versions.items())} |")
-    lines += ["", "## Targets (issue 7 and issue 4)", "", targets(data).render(), "", "## Cases", ""]
+    lines += ["", "## Targets", "", targets(data).render(), "", "## Cases", ""]
     for block in sections(data):
         lines += [block, ""]
     analysis = Path(__file__).resolve().parent / "ANALYSIS.md"
