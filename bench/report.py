@@ -195,7 +195,7 @@ def _med(data: Data, case: str, client: str, extract: Extract, where: Callable[[
 
 
 def targets(data: Data) -> Targets:
-    """One block per target, in the issue's order."""
+    """One block per target, in the order they are listed in."""
     t = Targets()
     ms, us, s_ = metric("ms"), metric("us"), metric("s")
     if data.clients("import"):
