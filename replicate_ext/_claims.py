@@ -51,14 +51,6 @@ class Claims:
         self.recoveries = 0
         """How many predictions recoveries have taken: a recovery that found nothing looks again if it grew."""
 
-    def owns(self, prediction_id: str) -> bool:
-        return prediction_id in self._owned
-
-    def own(self, prediction_id: str) -> None:
-        """Record a prediction as the answer of one of this client's creates."""
-        with self._lock:
-            self._own(prediction_id)
-
     def _own(self, prediction_id: str) -> None:
         owned = self._owned
         owned[prediction_id] = None

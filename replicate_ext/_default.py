@@ -28,6 +28,11 @@ def default_client() -> Client:
     return _client
 
 
+def or_default(client: Client | None) -> Client:
+    """`client`, or the default client for an object made without one (as 1.x objects use the module's client)."""
+    return client if client is not None else default_client()
+
+
 def run(ref: Any, input: Mapping[str, Any] | None = None, **params: Any) -> Any:
     """Run a model and return its output: `replicate_ext.run("owner/name", input={...})`.
 

@@ -356,6 +356,16 @@ def _guess_type(name: str) -> str:
     return mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
+def is_local_file(value: Any) -> bool:
+    """Whether an input value is a local file the client sends (inline or uploaded): a path, bytes, or a file
+    object opened in binary mode (anything with `read()` that is not a text file)."""
+    if isinstance(value, pathlib.PurePath | bytes | bytearray | memoryview):
+        return True
+    if isinstance(value, str | io.TextIOBase):
+        return False
+    return isinstance(value, io.IOBase) or callable(getattr(value, "read", None))
+
+
 def _local_file(value: Any, where: str) -> _LocalFile | None:
     """Recognise a local file in an input: a path, an open binary file, or bytes."""
     if isinstance(value, pathlib.PurePath):
@@ -368,7 +378,7 @@ def _local_file(value: Any, where: str) -> _LocalFile | None:
         return _LocalFile(lambda: io.BytesIO(data), "file", len(data), "application/octet-stream", True)
     if isinstance(value, io.TextIOBase):
         raise InvalidArgumentError(f"{where} is a file opened in text mode; open it in binary mode ('rb').")
-    if isinstance(value, io.IOBase) or (hasattr(value, "read") and callable(value.read)):
+    if is_local_file(value):
         name = os.path.basename(str(getattr(value, "name", "") or "")) or "file"
         size: int | None = None
         seekable = bool(getattr(value, "seekable", lambda: False)())

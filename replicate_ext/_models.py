@@ -168,11 +168,9 @@ class Model(ApiObject):
         return self
 
     def _bound(self) -> Client:
-        if self._client is None:
-            from . import _default
+        from ._default import or_default
 
-            return _default.default_client()
-        return self._client
+        return or_default(self._client)
 
     def __repr__(self) -> str:
         return f"Model(id={self.id!r}, visibility={self.visibility!r})"

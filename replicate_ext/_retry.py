@@ -218,9 +218,6 @@ class RateLimitGate:
     MAX_INTERVAL = 10.0
     MARGIN = 1.1
 
-    def epoch(self, kind: str = "other") -> int:
-        return self._lanes[kind].epoch
-
     def take(self, kind: str = "other") -> tuple[Turn, float]:
         """Take a start time for a request of this kind: its `Turn`, and how many seconds to wait for it."""
         with self._lock:
@@ -238,11 +235,6 @@ class RateLimitGate:
             wait = self._reserve(lane)
             turn.epoch, turn.interval = lane.epoch, lane.interval
             return wait
-
-    def reserve(self, kind: str = "other") -> float:
-        """Take a start time for a request of this kind; return how many seconds to wait for it (0: go now)."""
-        with self._lock:
-            return self._reserve(self._lanes[kind])
 
     def _reserve(self, lane: _Lane) -> float:
         now = self._clock()

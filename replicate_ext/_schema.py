@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._exceptions import InvalidInputError, SchemaError
+from ._files import is_local_file
 
 __all__ = ["InputField", "InputProblem", "ModelSchema", "OutputSpec"]
 
@@ -643,18 +644,6 @@ def _closest(name: str, names: list[str]) -> str | None:
 # -- checking values ------------------------------------------------------------------------------------------------
 
 
-def _is_local_file(value: Any) -> bool:
-    """What the client uploads or inlines as a file (see `_files.encode_input_flow`)."""
-    import io
-    import pathlib
-
-    if isinstance(value, pathlib.PurePath | bytes | bytearray | memoryview):
-        return True
-    if isinstance(value, str | io.TextIOBase):
-        return False
-    return isinstance(value, io.IOBase) or callable(getattr(value, "read", None))
-
-
 def _is_url(text: str) -> bool:
     return text[:8].lower().startswith(("http://", "https://", "data:"))
 
@@ -716,7 +705,7 @@ def _check_type(f: InputField, value: Any, where: str, found: list[InputProblem]
     kind = f.type
     problem: str | None = None
     if kind == "string":
-        if not isinstance(value, str) and not _is_local_file(value):
+        if not isinstance(value, str) and not is_local_file(value):
             problem = f"expected a string, got {_kind_of(value)}."
     elif kind == "file":
         problem = _file_problem(value)
@@ -757,7 +746,7 @@ def _file_problem(value: Any) -> str | None:
         )
     if isinstance(value, io.TextIOBase):
         return "this file is opened in text mode; open it in binary mode ('rb')."
-    if _is_local_file(value):
+    if is_local_file(value):
         return None
     return f"expected a file (a URL, a pathlib.Path, bytes or an open binary file), got {_kind_of(value)}."
 

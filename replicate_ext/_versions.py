@@ -112,11 +112,9 @@ class Version(ApiObject):
         return await async_run(self._bound(), self, inputs, validate_input=validate_input)
 
     def _bound(self) -> Client:
-        if self._client is None:
-            from . import _default
+        from ._default import or_default
 
-            return _default.default_client()
-        return self._client
+        return or_default(self._client)
 
     def __repr__(self) -> str:
         return f"Version(id={self.id!r}, model={self.model!r}, cog_version={self.cog_version!r})"

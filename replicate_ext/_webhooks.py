@@ -226,15 +226,6 @@ class Webhooks:
         secret: str | WebhookSigningSecret,
         tolerance: float | None = DEFAULT_TOLERANCE,
     ) -> bool: ...
-    @overload
-    @staticmethod
-    def validate(
-        *,
-        headers: Mapping[str, str],
-        body: bytes | str,
-        secret: str | WebhookSigningSecret,
-        tolerance: float | None = DEFAULT_TOLERANCE,
-    ) -> bool: ...
     @staticmethod
     def validate(*args: Any, **kwargs: Any) -> bool:
         """Check that a webhook delivery is authentic; True, or a `WebhookValidationError` saying why not.

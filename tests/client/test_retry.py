@@ -89,17 +89,17 @@ def test_policy_validation() -> None:
 def test_the_gate_pauses_everyone_after_a_429_then_paces_them() -> None:
     now = [100.0]
     gate = RateLimitGate(clock=lambda: now[0])
-    assert gate.reserve("create") == 0 and gate.reserve("create") == 0  # no limit known: no waiting
+    assert gate.take("create")[1] == 0 and gate.take("create")[1] == 0  # no limit known: no waiting
     gate.observe(response(429, **{"Retry-After": "1"}), {"retry_after": 0.05}, cap=60, kind="create")
     # The burst waits for the first free slot, then goes one every 50 ms: the rate the API allows.
-    waits = [gate.reserve("create") for _ in range(4)]
+    waits = [gate.take("create")[1] for _ in range(4)]
     assert waits == pytest.approx([0.055, 0.11, 0.165, 0.22])  # the asked wait plus a 10% margin
-    assert gate.reserve("other") == 0  # other requests are limited separately
+    assert gate.take("other")[1] == 0  # other requests are limited separately
     gate.observe(response(429), {"retry_after": 0.05}, cap=60, kind="create")  # same burst: same interval
     now[0] += 1.0
     gate.observe(response(429), {"retry_after": 0.05}, cap=60, kind="create")  # still too fast: wider
-    first = gate.reserve("create")
-    assert gate.reserve("create") - first == pytest.approx(0.0825)
+    first = gate.take("create")[1]
+    assert gate.take("create")[1] - first == pytest.approx(0.0825)
 
 
 def test_the_gate_relaxes_when_the_limits_stop() -> None:
@@ -107,11 +107,11 @@ def test_the_gate_relaxes_when_the_limits_stop() -> None:
     gate = RateLimitGate(clock=lambda: now[0], relax_after=10.0)
     gate.observe(response(429), {"retry_after": 0.1}, cap=60, kind="create")
     now[0] += 5.0
-    first = gate.reserve("create")
-    assert gate.reserve("create") - first == pytest.approx(0.11 * 0.97**5)  # the rate creeps up
+    first = gate.take("create")[1]
+    assert gate.take("create")[1] - first == pytest.approx(0.11 * 0.97**5)  # the rate creeps up
     now[0] += 10.5
     # After 10 quiet seconds (no 429, and nobody held back by the pace since the last reservation), no pace.
-    assert gate.reserve("create") == 0 and gate.reserve("create") == 0
+    assert gate.take("create")[1] == 0 and gate.take("create")[1] == 0
 
 
 def test_the_gate_keeps_pacing_a_steady_stream_it_holds_back() -> None:
@@ -121,7 +121,7 @@ def test_the_gate_keeps_pacing_a_steady_stream_it_holds_back() -> None:
     waits = []
     for _ in range(30):  # 30 s of requests queued faster than the pace allows, and no 429
         now[0] += 1.0
-        waits.append(gate.reserve("create") + gate.reserve("create"))
+        waits.append(gate.take("create")[1] + gate.take("create")[1])
     # Still paced (the rate creeping up 3% a second), not let loose after 10 s.
     assert all(wait > 0 for wait in waits)
     assert waits[-1] == pytest.approx(0.11 * 0.97**30, rel=0.05)
@@ -155,8 +155,8 @@ def test_only_a_429_at_the_current_pace_widens_it() -> None:
     gate = RateLimitGate(clock=lambda: now[0])
 
     def pace() -> float:
-        first = gate.reserve("create")
-        return gate.reserve("create") - first
+        first = gate.take("create")[1]
+        return gate.take("create")[1] - first
 
     burst = [gate.take("create")[0] for _ in range(3)]  # sent together, unpaced
     gate.observe(response(429), {"retry_after": 0.05}, cap=60, kind="create", turn=burst[0])
@@ -173,12 +173,12 @@ def test_the_gate_honours_an_exhausted_budget() -> None:
     now = [100.0]
     gate = RateLimitGate(clock=lambda: now[0])
     gate.observe(response(200, **{"ratelimit-remaining": "0", "ratelimit-reset": "10"}), {}, cap=60)
-    assert gate.reserve() == 10.0
+    assert gate.take()[1] == 10.0
     gate.pause(1)  # a shorter pause does not shorten a longer one
     assert gate.delay() == 10.0
     gate.observe(response(200, **{"ratelimit-remaining": "5", "ratelimit-reset": "1"}), {}, cap=60)
     now[0] += 10.0
-    assert gate.reserve() == 0
+    assert gate.take()[1] == 0
 
 
 def test_retry_after_in_a_plain_mapping_is_found_whatever_its_case() -> None:

@@ -22,12 +22,17 @@ pytestmark = pytest.mark.anyio
 
 
 async def test_poll_interval_is_a_plain_attribute(client: replicate_ext.Client) -> None:
-    client.poll_interval = 0.05
-    assert client.poll_interval == 0.05
+    from replicate_ext._http import Sleep
+    from replicate_ext._predictions import wait_flow
+
+    client.poll_interval = 5
+    assert client.poll_interval == 5.0
     prediction = client.predictions.create(model="demo/sleep", input={"seconds": 0.3})
-    started = time.monotonic()
-    prediction.wait()
-    assert prediction.status == "succeeded" and time.monotonic() - started < 5
+    # The wait's first pause is one poll interval after the state in hand was fetched: the interval set here.
+    first = next(wait_flow(client, prediction, None))
+    assert isinstance(first, Sleep) and 4 < first.seconds <= 5
+    client.poll_interval = 0.05
+    assert prediction.wait().status == "succeeded"
     with pytest.raises(replicate_ext.ConfigurationError):
         client.poll_interval = -1
 
