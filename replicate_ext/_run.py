@@ -76,13 +76,7 @@ def run_flow(
     deadline = deadline_after(timeout)
     target, known = target_of(ref)
     options = _options(params, wait, deadline)
-    schema: ModelSchema | None = None
-    if validate_input:
-        # Before any file is encoded or uploaded, and before anything is created.
-        schema = yield from target_schema_flow(client, target, known)
-        schema.validate(input)
-    encoded = yield from encode_input_flow(client, input, options.file_encoding_strategy)
-    prediction = yield from recovering_create_flow(client, target, encoded, options)
+    prediction, schema = yield from _run_create_flow(client, target, known, input, options, validate_input)
     tracker.prediction = prediction
     try:
         prediction = yield from wait_flow(client, prediction, deadline)
@@ -103,6 +97,26 @@ def run_flow(
         if schema is not None and schema.output.is_iterator:
             return iter(prediction.output if use_file_output else output)
     return prediction.output if use_file_output else output
+
+
+def _run_create_flow(
+    client: Client,
+    target: Target,
+    known: Mapping[str, Any] | None,
+    input: Mapping[str, Any] | None,
+    options: CreateOptions,
+    validate_input: bool,
+) -> Flow[tuple[Prediction, ModelSchema | None]]:
+    """What `run()` and `stream()` do to start: check the input when asked (before any file is encoded or
+    uploaded, and before anything is created), encode it, and create the prediction, finding it when the create's
+    answer is lost. Returns the prediction, and the schema when it was fetched."""
+    schema: ModelSchema | None = None
+    if validate_input:
+        schema = yield from target_schema_flow(client, target, known)
+        schema.validate(input)
+    encoded = yield from encode_input_flow(client, input, options.file_encoding_strategy)
+    prediction = yield from recovering_create_flow(client, target, encoded, options)
+    return prediction, schema
 
 
 def recovering_create_flow(client: Client, target: Target, encoded: Any, options: CreateOptions) -> Flow[Prediction]:
@@ -266,13 +280,10 @@ def _stream_create_flow(
     client: Client, ref: Any, input: Mapping[str, Any] | None, params: CreateParams, validate_input: bool
 ) -> Flow[Prediction]:
     target, known = target_of(ref)
-    if validate_input:
-        schema = yield from target_schema_flow(client, target, known)
-        schema.validate(input)
     params["stream"] = True  # ask for the stream URL even where it is not given by default
     options = CreateOptions.build(**params)
-    encoded = yield from encode_input_flow(client, input, options.file_encoding_strategy)
-    return (yield from recovering_create_flow(client, target, encoded, options))
+    prediction, _ = yield from _run_create_flow(client, target, known, input, options, validate_input)
+    return prediction
 
 
 async def async_stream(

@@ -30,12 +30,8 @@ _UNREACHABLE = "unreachable"
 
 def read_schema(openapi_schema: Any) -> ModelSchema | None:
     """A version's schema, or None when it has none or it cannot be read (for uses that can do without one)."""
-    if not openapi_schema:
-        return None
-    try:
-        return ModelSchema.from_openapi(openapi_schema)
-    except SchemaError:
-        return None
+    entry = _entry_for(openapi_schema, "the version")
+    return entry if isinstance(entry, ModelSchema) else None
 
 
 def _remember(client: Client, version: str, entry: ModelSchema | str) -> None:
