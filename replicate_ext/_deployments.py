@@ -315,7 +315,7 @@ class Deployments:
         """Delete a deployment (`"owner/name"`, or owner and name as in 1.x); True when done."""
         from ._models import owner_and_name
 
-        self._client._request(self._delete_call(*owner_and_name(args, kwargs, _NAMES)))
+        self._client._request(self._delete_call(*owner_and_name(args, kwargs, _NAMES, deployment_name)))
         return True
 
     @overload
@@ -326,7 +326,7 @@ class Deployments:
         """Like `delete`, for async code."""
         from ._models import owner_and_name
 
-        await self._client._arequest(self._delete_call(*owner_and_name(args, kwargs, _NAMES)))
+        await self._client._arequest(self._delete_call(*owner_and_name(args, kwargs, _NAMES, deployment_name)))
         return True
 
 
@@ -338,7 +338,7 @@ def _update_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[st
     from ._models import owner_and_name
 
     fields = {key: kwargs.pop(key) for key in DeploymentUpdates.__optional_keys__ if key in kwargs}
-    owner, name = owner_and_name(args, kwargs, _NAMES)
+    owner, name = owner_and_name(args, kwargs, _NAMES, deployment_name)
     return owner, name, fields
 
 

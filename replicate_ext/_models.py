@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, Self, TypedDict, Unpack, overload
 
 from ._exceptions import InvalidArgumentError, ReplicateException
@@ -210,10 +210,15 @@ def model_name(value: str | Model | tuple[str, str], *args: str) -> tuple[str, s
 
 
 def owner_and_name(
-    args: tuple[Any, ...], kwargs: dict[str, Any], names: tuple[str, str, str] = ("key", "owner", "name")
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    names: tuple[str, str, str] = ("key", "owner", "name"),
+    resolve: Callable[..., tuple[str, str]] | None = None,
 ) -> tuple[str, str]:
-    """The forms 1.x takes for a model (or, with other `names`, a deployment): one argument ("owner/name", a
-    tuple or the object), or two (owner, name), positionally or by keyword (`key=`, or `owner=` and `name=`)."""
+    """The forms 1.x takes for a model (or, with other `names` and `resolve`, a deployment): one argument
+    ("owner/name", a tuple or the object), or two (owner, name), positionally or by keyword (`key=`, or `owner=`
+    and `name=`). `resolve` reads what was given (default: `model_name`)."""
+    resolve = resolve or model_name
     key, owner, name = names
     unknown = sorted(set(kwargs) - set(names))
     if unknown:
@@ -221,7 +226,7 @@ def owner_and_name(
     if key in kwargs:
         if args or owner in kwargs or name in kwargs:
             raise InvalidArgumentError(f"Pass either {key}= or {owner} and {name}, not both.")
-        return model_name(kwargs[key])
+        return resolve(kwargs[key])
     given = list(args)
     if owner in kwargs:
         if given:
@@ -231,7 +236,7 @@ def owner_and_name(
         given.append(kwargs[name])
     if len(given) not in (1, 2):
         raise InvalidArgumentError(f"Pass 'owner/name' (or {owner} and {name}); got {len(given)} arguments.")
-    return model_name(*given)
+    return resolve(*given)
 
 
 class Models:

@@ -52,6 +52,7 @@ async def test_deployments_by_owner_and_name_keywords(api: Api, client: replicat
     assert release["configuration"]["max_instances"] == 3
     again = await api(client.deployments, "update", "local", name, min_instances=1)
     assert again.current_release.number == 3
+    assert (await api(client.deployments, "update", again, max_instances=2)).current_release.number == 4
     assert await api(client.deployments, "delete", deployment_owner="local", deployment_name=name) is True
     with pytest.raises(replicate_ext.NotFoundError):
         await api(client.deployments, "get", f"local/{name}")
