@@ -386,41 +386,37 @@ class _Run:
     async def _recovery_loop(self) -> None:
         failures = 0
         while True:
-            await self._recovery.wait()
-            self._recovery = anyio.Event()
-            while True:
-                keys = self.gate.ready()
-                if not keys:
-                    break
-                latest = max(item.sent_at for key in keys for item in self.gate.lost[key])
-                settle = latest + _schedule.SETTLE_SECONDS - time.time()
-                if settle > 0:
-                    await anyio.sleep(settle)
-                    continue
-                lost = self.gate.begin(keys)
-                try:
-                    found = await self._search(lost)
-                except ReplicateException as exc:
-                    failures += 1
-                    logger.warning("listing predictions to find lost creates failed (%s); trying again", exc)
-                    for item in lost:
-                        self.gate.lose(item, in_flight=False)
-                    self.gate.end(keys)
-                    await anyio.sleep(min(30.0, 0.5 * 2**failures))
-                    continue
-                failures = 0
-                matches = match_lost(lost, (entry for entry, _ in found.values()), self.journal.is_claimed)
+            keys, next_due = self.gate.due(time.time(), _schedule.SETTLE_SECONDS)
+            if not keys:
+                # Until a key settles, or something changes (a create answered, another one lost).
+                with anyio.move_on_after(None if next_due is None else max(0.0, next_due - time.time())):
+                    await self._recovery.wait()
+                self._recovery = anyio.Event()
+                continue
+            lost = self.gate.begin(keys)
+            try:
+                found = await self._search(lost)
+            except ReplicateException as exc:
+                failures += 1
+                logger.warning("listing predictions to find lost creates failed (%s); trying again", exc)
                 for item in lost:
-                    prediction_id = matches.get(item.seq)
-                    prediction = None
-                    if prediction_id is not None and self.journal.assign(item.seq, prediction_id):
-                        prediction = found[prediction_id][1]
-                        logger.info("found prediction %s of a lost create", prediction_id)
-                    waiter = self.waiting.get(item.seq)
-                    if waiter is not None:
-                        waiter.resolve(prediction)
+                    self.gate.lose(item, in_flight=False)
                 self.gate.end(keys)
-                self.changed()
+                await anyio.sleep(min(30.0, 0.5 * 2**failures))
+                continue
+            failures = 0
+            matches = match_lost(lost, (entry for entry, _ in found.values()), self.journal.is_claimed)
+            for item in lost:
+                prediction_id = matches.get(item.seq)
+                prediction = None
+                if prediction_id is not None and self.journal.assign(item.seq, prediction_id):
+                    prediction = found[prediction_id][1]
+                    logger.info("found prediction %s of a lost create", prediction_id)
+                waiter = self.waiting.get(item.seq)
+                if waiter is not None:
+                    waiter.resolve(prediction)
+            self.gate.end(keys)
+            self.changed()
 
     async def _search(self, lost: list[Lost]) -> dict[str, tuple[Any, Prediction]]:
         """The predictions created since the lost creates were sent that ran the target with one of their inputs."""

@@ -10,6 +10,7 @@ import pytest
 from replicate_ext.batch._inputs import Fingerprint, input_key, read_items
 from replicate_ext.batch._schedule import (
     CLOCK_MARGIN,
+    CreateGate,
     Listed,
     Lost,
     Pacer,
@@ -141,6 +142,24 @@ def test_lost_creates_take_unclaimed_predictions_of_their_input_oldest_first() -
     ]  # fmt: skip
     matches = match_lost(lost, listed, lambda id: id == "taken")
     assert matches == {1: "old", 2: "new"}  # item 3's create made nothing: it is created again
+
+
+def test_each_key_is_looked_for_once_its_own_lost_creates_have_settled() -> None:
+    gate = CreateGate()
+    gate.sent("old")
+    gate.lose(Lost(1, "old", 100.0))
+    gate.sent("busy")
+    gate.sent("busy")
+    gate.lose(Lost(2, "busy", 100.0))  # another create of its input is still in flight
+    # Losses keep coming: a newer one does not hold back the key that has settled.
+    gate.sent("new")
+    gate.lose(Lost(3, "new", 101.5))
+    assert gate.due(102.5, settle=2.0) == (["old"], 103.5)
+    assert gate.begin(["old"]) == [Lost(1, "old", 100.0)]
+    assert gate.due(102.5, settle=2.0) == ([], 103.5)  # "old" is being looked for, "new" has not settled
+    assert gate.due(103.5, settle=2.0) == (["new"], None)
+    gate.answered("busy")
+    assert gate.due(103.5, settle=2.0) == (["busy", "new"], None)
 
 
 def test_what_follows_a_finished_prediction() -> None:
