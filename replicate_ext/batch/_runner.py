@@ -104,12 +104,14 @@ class _Run:
         self.gate = CreateGate()
         self.poll = poll_interval(concurrency, client.poll_interval)
         self.active = 0
+        """Item tasks alive, those in `waiting` included."""
         self.created = 0
         self.stopping = False
         self.fatal: BaseException | None = None
         self.following: dict[str, Prediction] = {}
         self.canceled_here: set[str] = set()
         self.waiting: dict[int, _Waiter] = {}
+        """Items whose lost create is being looked for, by seq."""
         self._changed = anyio.Event()
         self._recovery = anyio.Event()
         self.started = time.monotonic()
@@ -159,7 +161,8 @@ class _Run:
                     self._start(items, claimed, "recover")
                 self.wake_recovery()
                 while not self.stopping:
-                    free = self.concurrency - self.active
+                    # Items waiting for their lost create to be found do not hold a slot, but they are alive.
+                    free = self.concurrency - self.active + len(self.waiting)
                     if free <= 0:
                         await self.wait_change()
                         continue
@@ -300,13 +303,11 @@ class _Run:
         Meanwhile the item does not count against the concurrency: other items are created.
         """
         waiter = self.waiting[seq] = _Waiter()
-        self.active -= 1
         self.changed()
         try:
             await waiter.event.wait()
         finally:
-            self.active += 1
-        self.waiting.pop(seq, None)
+            self.waiting.pop(seq, None)
         if waiter.stopped and waiter.prediction is None:
             raise _Stop
         return waiter.prediction

@@ -152,6 +152,33 @@ async def test_creates_whose_answers_are_lost_are_found_not_made_again(
     assert all(line["status"] == "succeeded" for line in results(tmp_path))
 
 
+async def test_an_item_put_back_after_its_lost_create_was_looked_for_is_created_in_the_same_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from replicate_ext.batch import _runner, _schedule
+
+    from .models import MODELS
+
+    monkeypatch.setattr(_schedule, "SETTLE_SECONDS", 0.0)
+    # A run that was killed after recording its create, before sending it: the next run looks for the prediction.
+    inputs = [{"n": 7100}]
+    with Journal.open(tmp_path, "model test/make") as journal:
+        _runner._record_inputs(journal, inputs, format=None, coerce=None, validate=None, strict=False)
+        assert [claimed.seq for claimed in journal.claim(1)] == [0]
+    with LocalReplicate(models=MODELS, demo_models=False, faults={"rate_limit": {"create": 1}}) as server:
+        async with replicate_ext.Client(
+            api_token=server.token, base_url=server.url, retry=replicate_ext.NO_RETRIES
+        ) as client:
+            await client.predictions.async_create(model="test/make", input={"n": 7199})  # the limit for a second
+            # Nothing is found; the create that follows is turned away (429) and the item put back: it is taken
+            # again, and created once the limit allows, while nothing else was left to run.
+            summary = await batch.async_run("test/make", inputs, tmp_path, client=client)
+        stats = server.stats()
+    assert stats["faults"]["rate_limited"] >= 1
+    assert summary.ok and summary.predictions_created == 1 == summary.created_this_run
+    assert stats["predictions_created"] == 2
+
+
 def test_run_from_sync_code(server: LocalReplicate, tmp_path: Path) -> None:
     inputs = tmp_path / "inputs.jsonl"
     inputs.write_text('{"n": 1400}\n\n{"id": "x", "input": {"n": 1401}}\nnot json\n', encoding="utf-8")
