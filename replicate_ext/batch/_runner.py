@@ -246,7 +246,9 @@ class _Run:
         gate.sent(claimed.key)
         pause = self.pacer.reserve(time.monotonic())
         if pause > 0:
-            await anyio.sleep(pause)
+            with anyio.move_on_after(pause):  # a stop ends the wait: at a low --rate it can be long
+                while not self.stopping:
+                    await self.wait_change()
         if self.stopping:
             gate.answered(claimed.key)
             journal.release(claimed.seq)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -259,3 +261,22 @@ async def test_an_output_that_could_not_be_saved_is_saved_when_the_batch_is_resu
     (line,) = results(tmp_path)
     assert again.ok and again.predictions_created == 1 and again.created_this_run == 0
     assert line["output"] == "outputs/1/late.bin" and (tmp_path / "outputs/1/late.bin").read_bytes() == b"here now"
+
+
+async def test_a_stop_does_not_wait_for_the_turn_of_paced_creates(client: replicate_ext.Client, tmp_path: Path) -> None:
+    # One create every 30 s: the second item waits its turn when Ctrl-C comes, and is put back at once.
+    stopped = False
+
+    def interrupt(progress: batch.Progress) -> None:
+        nonlocal stopped
+        if progress.done and not stopped:
+            stopped = True
+            os.kill(os.getpid(), signal.SIGINT)  # the batch handles it (the first Ctrl-C stops creating)
+
+    with anyio.fail_after(20):
+        summary = await batch.async_run(
+            "test/make", [{"n": 7000}, {"n": 7001}], tmp_path, client=client, rate="2/m", progress=interrupt
+        )
+    assert stopped and summary.stopped and not summary.complete
+    assert (summary.succeeded, summary.unfinished, summary.predictions_created) == (1, 1, 1)
+    assert [line["status"] for line in results(tmp_path)] == ["succeeded", "pending"]
