@@ -72,6 +72,13 @@ def test_csv_rows_are_coerced_and_bad_rows_reported(tmp_path: Path) -> None:
         list(read_items(tmp_path / "dup.csv"))
 
 
+def test_a_byte_order_mark_is_not_part_of_the_first_input(tmp_path: Path) -> None:
+    (tmp_path / "in.csv").write_bytes(b"\xef\xbb\xbfprompt,steps\r\na,3\r\n")
+    (tmp_path / "in.jsonl").write_bytes(b'\xef\xbb\xbf{"prompt": "a"}\n')
+    assert [item.input for item in read_items(tmp_path / "in.csv")] == [{"prompt": "a", "steps": "3"}]
+    assert [(item.input, item.problem) for item in read_items(tmp_path / "in.jsonl")] == [({"prompt": "a"}, None)]
+
+
 def test_the_fingerprint_follows_the_entries_not_their_typing(tmp_path: Path) -> None:
     def digest(source: object, **options: object) -> str:
         fingerprint = Fingerprint()
