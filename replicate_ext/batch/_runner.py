@@ -371,7 +371,7 @@ class _Run:
             else:
                 try:
                     result["output"], result["files"] = await save_outputs(
-                        self.client, self.directory, claimed.id, prediction.raw_output
+                        self.directory, claimed.id, prediction.output
                     )
                 except OutputError as exc:
                     state, result["error"] = "error", f"the output could not be saved: {exc}"
