@@ -567,42 +567,47 @@ def _record_inputs(
 
 async def _schema_checks(client: Client, target: Target, csv: bool) -> tuple[Coerce | None, Validate | None]:
     """How to type CSV text and check inputs, from the schema of what the batch runs (None, None without one)."""
-    from .. import InvalidInputError, SchemaError
+    from .. import InputProblem, InvalidInputError, SchemaError
 
-    ref: str | None = target.name
-    if target.kind == "version":
-        ref = f"{target.name}:{target.version}" if target.name else None  # a bare id: the API has no schema for it
-    elif target.kind == "deployment":
+    ref: str | None = None
+    why = f"{target} has no current release"
+    if target.kind == "deployment":
         release = (await client.deployments.async_get(target.name or "")).current_release
-        ref = f"{release.model}:{release.version}" if release and release.model and release.version else None
+        if release and release.model and release.version:
+            ref = f"{release.model}:{release.version}"
+    elif target.kind == "version" and not target.name:
+        why = f"the API gives a version's schema only with its model's name: give 'owner/name:{target.version}'"
+    else:
+        (ref,) = target.create_arguments().values()
     schema = None
     if ref is not None:
         try:
             schema = await client.models.async_schema(ref)
         except SchemaError as exc:
-            logger.warning("the inputs are not checked before the batch starts: %s", exc)
+            why = str(exc)
     if schema is None:
         if csv:
             raise InvalidArgumentError(
                 f"The values of a CSV file are text, and typing them needs the schema of {target}, which is not "
-                "available. Give the inputs as JSON Lines instead."
+                f"available ({why}). Give the inputs as JSON Lines instead."
             )
+        logger.warning("the inputs are not checked before the batch starts: %s", why)
         return None, None
     checked = schema
 
-    def problems(error: InvalidInputError) -> str:
-        return "; ".join(str(problem) for problem in error.problems)
+    def text(problems: Iterable[InputProblem]) -> str:
+        return "; ".join(str(problem) for problem in problems)
 
     def coerce(values: Mapping[str, str]) -> dict[str, Any]:
         try:
             return checked.coerce(values)
         except InvalidInputError as exc:
-            raise ValueError(problems(exc)) from None
+            raise ValueError(text(exc.problems)) from None
 
     def validate(value: dict[str, Any]) -> None:
         found = checked.problems(value)
         if found:
-            raise ValueError("; ".join(str(problem) for problem in found))
+            raise ValueError(text(found))
 
     return coerce, validate
 

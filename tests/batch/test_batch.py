@@ -227,6 +227,18 @@ async def test_csv_values_are_typed_by_the_schema_and_checked_before_anything_is
     assert (summary.succeeded, summary.failed, summary.skipped) == (2, 1, 2)
 
 
+async def test_the_inputs_of_a_bare_version_id_are_checked_by_the_api_and_the_user_is_told(
+    server: LocalReplicate, client: replicate_ext.Client, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    model = await client.models.async_get("test/make")
+    assert model.latest_version is not None
+    version = model.latest_version.id
+    summary = await batch.async_run(version, [{"n": 8000}, {"n": 8001, "size": -1}], tmp_path, client=client)
+    assert "not checked before the batch starts" in caplog.text and f"'owner/name:{version}'" in caplog.text
+    assert (summary.succeeded, summary.skipped, summary.predictions_created) == (1, 1, 1)  # the API refused one
+    assert "size" in results(tmp_path)[1]["error"]
+
+
 async def test_a_deployment_runs_the_batch(
     server: LocalReplicate, client: replicate_ext.Client, tmp_path: Path
 ) -> None:
