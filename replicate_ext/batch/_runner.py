@@ -68,6 +68,9 @@ PROGRESS_EVERY = 0.2
 RECORD_CHUNK = 500
 CLAIM_MAX = 64
 FOLLOW_ATTEMPTS = 8
+LOST_IN_A_ROW = 8
+"""Creates in a row whose answer was lost and that made no prediction, after which the API is taken to be down
+(as when no connection opens): the run stops, with the last error, to be resumed later."""
 PROBLEMS_SHOWN = 20
 RAMP_WAKE = 0.05
 
@@ -106,6 +109,8 @@ class _Run:
         self.active = 0
         """Item tasks alive, those in `waiting` included."""
         self.created = 0
+        self.fruitless = 0
+        """Lost creates in a row that made nothing (see `LOST_IN_A_ROW`)."""
         self.stopping = False
         self.fatal: BaseException | None = None
         self.following: dict[str, Prediction] = {}
@@ -269,7 +274,13 @@ class _Run:
             gate.lose(Lost(claimed.seq, claimed.key, sent_at))
             self.changed()
             found = await self._recovered(claimed.seq)
-            self.created += found is not None  # this run's create made it; only its answer was lost
+            if found is not None:
+                self.created += 1  # this run's create made it; only its answer was lost
+                self.fruitless = 0
+            else:
+                self.fruitless += 1
+                if self.fruitless >= LOST_IN_A_ROW:
+                    self.stop(fatal=exc)
             return found
         except (UnprocessableEntityError, BadRequestError) as exc:
             gate.answered(claimed.key)
@@ -293,6 +304,7 @@ class _Run:
         gate.answered(claimed.key)
         self.changed()
         self.created += 1
+        self.fruitless = 0
         if not journal.assign(claimed.seq, prediction.id):  # pragma: no cover - the gate prevents it
             logger.warning("prediction %s is already held by another item; looking again", prediction.id)
             gate.lose(Lost(claimed.seq, claimed.key, sent_at), in_flight=False)

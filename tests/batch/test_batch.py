@@ -181,6 +181,28 @@ async def test_an_item_put_back_after_its_lost_create_was_looked_for_is_created_
     assert stats["predictions_created"] == 2
 
 
+async def test_when_no_create_reaches_the_api_the_run_stops_and_resumes_later(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from replicate_ext.batch import _schedule
+
+    from .models import MODELS
+
+    monkeypatch.setattr(_schedule, "SETTLE_SECONDS", 0.0)
+    inputs = [{"n": 7200}, {"n": 7201}]
+    # An outage: every create is answered with a 5xx before the API does anything. Each looks like a create
+    # whose answer was lost, and none is ever found: the run gives up instead of trying forever.
+    outage = {"error_rate": 1.0, "fault_timing": "before", "fault_routes": ["create"]}
+    with LocalReplicate(models=MODELS, demo_models=False, faults=outage) as server:
+        async with replicate_ext.Client(api_token=server.token, base_url=server.url) as client:
+            with anyio.fail_after(20), pytest.raises(replicate_ext.ServerError):
+                await batch.async_run("test/make", inputs, tmp_path, client=client)
+            assert server.stats()["faults"]["errors"] >= 8
+            server.set_faults()
+            summary = await batch.async_run("test/make", inputs, tmp_path, client=client)
+        assert summary.ok and summary.predictions_created == 2 == server.stats()["predictions_created"]
+
+
 def test_run_from_sync_code(server: LocalReplicate, tmp_path: Path) -> None:
     inputs = tmp_path / "inputs.jsonl"
     inputs.write_text('{"n": 1400}\n\n{"id": "x", "input": {"n": 1401}}\nnot json\n', encoding="utf-8")
