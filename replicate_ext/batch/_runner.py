@@ -28,11 +28,10 @@ from .._exceptions import (
     ServerError,
     UnprocessableEntityError,
 )
-from . import _schedule
+from . import DEFAULT_CONCURRENCY, _schedule
 from ._inputs import Coerce, Fingerprint, Item, Validate, describe_source, read_items, source_is_csv
 from ._journal import TERMINAL, Claimed, Journal
 from ._schedule import (
-    DEFAULT_CONCURRENCY,
     CreateGate,
     Lost,
     Pacer,
@@ -713,8 +712,7 @@ async def _run_batch(
             raise batch.fatal
         return summary
     finally:
-        if journal is not None:
-            journal.close()
+        journal.close()
         if own_client or own_loop:
             with anyio.CancelScope(shield=True):
                 # A client that was given keeps its sync connections; those of the loop `run` made would be left

@@ -30,12 +30,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from . import DEFAULT_CONCURRENCY
 from ._inputs import input_key
 
 __all__ = [
     "CLOCK_MARGIN",
-    "DEFAULT_CONCURRENCY",
     "READS_PER_SECOND",
     "SETTLE_SECONDS",
     "CreateGate",
@@ -43,10 +41,15 @@ __all__ = [
     "Lost",
     "Pacer",
     "Target",
+    "listed",
+    "logs_tail",
     "match_lost",
     "next_step",
+    "outcome_state",
     "parse_rate",
     "poll_interval",
+    "predict_time",
+    "search_since",
 ]
 
 READS_PER_SECOND = 20.0
