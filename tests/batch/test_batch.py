@@ -216,7 +216,7 @@ def test_run_from_sync_code(server: LocalReplicate, tmp_path: Path) -> None:
     assert "not a JSON value" in lines[2]["error"] and lines[2]["raw"] == "not json"
 
 
-async def test_progress_reports_are_cheap_to_consume(client: replicate_ext.Client, tmp_path: Path) -> None:
+async def test_progress_reports_show_items_running_and_the_end(client: replicate_ext.Client, tmp_path: Path) -> None:
     reports: list[batch.Progress] = []
     with anyio.fail_after(30):
         summary = await batch.async_run(
