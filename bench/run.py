@@ -128,21 +128,28 @@ IMPORT_STATEMENTS = {
 CLI_HELP_COMMANDS = {"python": ["-c", "pass"], "httpx": ["-c", "import httpx"], "ours-cli": ["--help"]}
 
 
+def start_server(command: list[str], pin: bool, what: str, **popen: Any) -> tuple[subprocess.Popen[str], str]:
+    """Start a server process (on the second core, with `pin`) and read the address it says it listens on."""
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        text=True,
+        preexec_fn=(lambda: os.sched_setaffinity(0, {1})) if pin else None,
+        **popen,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if not line.startswith("listening on "):
+        raise SystemExit(f"{what} did not start: {line!r}")
+    return process, line.split()[-1]
+
+
 class Server:
     """The fake server in its own process, and a keep-alive control connection to it (opened before any reset)."""
 
     def __init__(self, pin: bool) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, str(BENCH / "fakeserver.py"), "--port", "0"],
-            stdout=subprocess.PIPE,
-            text=True,
-            preexec_fn=(lambda: os.sched_setaffinity(0, {1})) if pin else None,
-        )
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        if not line.startswith("listening on "):
-            raise SystemExit(f"the fake server did not start: {line!r}")
-        self.url = line.split()[-1]
+        command = [sys.executable, str(BENCH / "fakeserver.py"), "--port", "0"]
+        self.process, self.url = start_server(command, pin, "the fake server")
         port = int(self.url.rsplit(":", 1)[1])
         self.control = http.client.HTTPConnection("127.0.0.1", port)
 
@@ -177,18 +184,7 @@ class LocalServer:
         command = [sys.executable, "-m", "replicate_ext.local", "--port", "0", "--token", self.TOKEN, "--workers", "16"]
         if create_limit:
             command += ["--rate-limit", f"create={create_limit}/s"]
-        self.process = subprocess.Popen(
-            command,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            preexec_fn=(lambda: os.sched_setaffinity(0, {1})) if pin else None,
-        )
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        if not line.startswith("listening on "):
-            raise SystemExit(f"the local server did not start: {line!r}")
-        self.url = line.split()[-1]
+        self.process, self.url = start_server(command, pin, "the local server", stderr=subprocess.DEVNULL)
 
     def stats(self) -> dict[str, Any]:
         request = urllib.request.Request(self.url + "/_local/stats", headers={"Authorization": f"Bearer {self.TOKEN}"})

@@ -274,8 +274,8 @@ def _journal_overhead(n: int) -> Result:
     write each), assign a prediction and finish each, and write `results.jsonl` once."""
     import tempfile
 
-    from replicate_ext.batch._inputs import Fingerprint, read_items
     from replicate_ext.batch._journal import Journal
+    from replicate_ext.batch._runner import _record_inputs
     from replicate_ext.batch._sink import write_results
 
     folder = tempfile.mkdtemp(prefix="journal-", dir=".")
@@ -283,15 +283,7 @@ def _journal_overhead(n: int) -> Result:
     result = {"output": "outputs/x/out.png", "files": [{"path": "outputs/x/out.png", "url": "https://x/y", "size": 1}]}
     t0 = time.perf_counter()
     with Journal.open(Path(folder), "model bench/model") as journal:
-        fingerprint = Fingerprint()
-        chunk: list[Any] = []
-        for item in read_items(inputs, fingerprint=fingerprint):
-            chunk.append(item)
-            if len(chunk) == 500:
-                journal.record(chunk)
-                chunk = []
-        journal.record(chunk)
-        journal.finish_recording(fingerprint.hexdigest(), fingerprint.count)
+        _record_inputs(journal, inputs, format=None, coerce=None, validate=None, strict=False)
         while claimed := journal.claim(32):
             for taken in claimed:
                 journal.assign(taken.seq, f"prediction{taken.seq}")

@@ -15,7 +15,7 @@
   It is replaced atomically while the batch runs and when it ends; it is final once the batch is complete.
 
 How creation stays exactly-once, and the one window where it cannot, is written in `_schedule`. The same
-runner is the command `python -m replicate_ext.batch` (see `--help`).
+runner is the command `replicate-ext batch` (see `--help`).
 """
 
 import importlib

@@ -1,7 +1,7 @@
-"""`python -m replicate_ext.batch REF INPUTS --out DIR`: see `--help`."""
+"""`python -m replicate_ext.batch REF INPUTS --out DIR`: the command `replicate-ext batch` (see `--help`)."""
 
 import sys
 
-from ._command import main
+from replicate_ext.cli import main
 
-sys.exit(main())
+sys.exit(main(["batch", *sys.argv[1:]]))

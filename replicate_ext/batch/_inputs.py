@@ -208,7 +208,8 @@ def _entries(source: Any, format: str | None) -> Iterator[Entry]:
         if path == "-":
             yield from read(sys.stdin)
             return
-        with open(path, encoding="utf-8", newline="") as file:
+        # utf-8-sig: spreadsheets save "CSV UTF-8" with a byte-order mark, which would be part of the first name.
+        with open(path, encoding="utf-8-sig", newline="") as file:
             yield from read(file)
         return
     if isinstance(source, Mapping | bytes | bytearray):

@@ -28,11 +28,10 @@ from .._exceptions import (
     ServerError,
     UnprocessableEntityError,
 )
-from . import _schedule
+from . import DEFAULT_CONCURRENCY, _schedule
 from ._inputs import Coerce, Fingerprint, Item, Validate, describe_source, read_items, source_is_csv
 from ._journal import TERMINAL, Claimed, Journal
 from ._schedule import (
-    DEFAULT_CONCURRENCY,
     CreateGate,
     Lost,
     Pacer,
@@ -68,6 +67,9 @@ PROGRESS_EVERY = 0.2
 RECORD_CHUNK = 500
 CLAIM_MAX = 64
 FOLLOW_ATTEMPTS = 8
+LOST_IN_A_ROW = 8
+"""Creates in a row whose answer was lost and that made no prediction, after which the API is taken to be down
+(as when no connection opens): the run stops, with the last error, to be resumed later."""
 PROBLEMS_SHOWN = 20
 RAMP_WAKE = 0.05
 
@@ -104,12 +106,16 @@ class _Run:
         self.gate = CreateGate()
         self.poll = poll_interval(concurrency, client.poll_interval)
         self.active = 0
+        """Item tasks alive, those in `waiting` included."""
         self.created = 0
+        self.fruitless = 0
+        """Lost creates in a row that made nothing (see `LOST_IN_A_ROW`)."""
         self.stopping = False
         self.fatal: BaseException | None = None
         self.following: dict[str, Prediction] = {}
         self.canceled_here: set[str] = set()
         self.waiting: dict[int, _Waiter] = {}
+        """Items whose lost create is being looked for, by seq."""
         self._changed = anyio.Event()
         self._recovery = anyio.Event()
         self.started = time.monotonic()
@@ -159,7 +165,8 @@ class _Run:
                     self._start(items, claimed, "recover")
                 self.wake_recovery()
                 while not self.stopping:
-                    free = self.concurrency - self.active
+                    # Items waiting for their lost create to be found do not hold a slot, but they are alive.
+                    free = self.concurrency - self.active + len(self.waiting)
                     if free <= 0:
                         await self.wait_change()
                         continue
@@ -243,7 +250,9 @@ class _Run:
         gate.sent(claimed.key)
         pause = self.pacer.reserve(time.monotonic())
         if pause > 0:
-            await anyio.sleep(pause)
+            with anyio.move_on_after(pause):  # a stop ends the wait: at a low --rate it can be long
+                while not self.stopping:
+                    await self.wait_change()
         if self.stopping:
             gate.answered(claimed.key)
             journal.release(claimed.seq)
@@ -264,7 +273,13 @@ class _Run:
             gate.lose(Lost(claimed.seq, claimed.key, sent_at))
             self.changed()
             found = await self._recovered(claimed.seq)
-            self.created += found is not None  # this run's create made it; only its answer was lost
+            if found is not None:
+                self.created += 1  # this run's create made it; only its answer was lost
+                self.fruitless = 0
+            else:
+                self.fruitless += 1
+                if self.fruitless >= LOST_IN_A_ROW:
+                    self.stop(fatal=exc)
             return found
         except (UnprocessableEntityError, BadRequestError) as exc:
             gate.answered(claimed.key)
@@ -288,6 +303,7 @@ class _Run:
         gate.answered(claimed.key)
         self.changed()
         self.created += 1
+        self.fruitless = 0
         if not journal.assign(claimed.seq, prediction.id):  # pragma: no cover - the gate prevents it
             logger.warning("prediction %s is already held by another item; looking again", prediction.id)
             gate.lose(Lost(claimed.seq, claimed.key, sent_at), in_flight=False)
@@ -300,13 +316,11 @@ class _Run:
         Meanwhile the item does not count against the concurrency: other items are created.
         """
         waiter = self.waiting[seq] = _Waiter()
-        self.active -= 1
         self.changed()
         try:
             await waiter.event.wait()
         finally:
-            self.active += 1
-        self.waiting.pop(seq, None)
+            self.waiting.pop(seq, None)
         if waiter.stopped and waiter.prediction is None:
             raise _Stop
         return waiter.prediction
@@ -368,7 +382,7 @@ class _Run:
             else:
                 try:
                     result["output"], result["files"] = await save_outputs(
-                        self.client, self.directory, claimed.id, prediction.raw_output
+                        self.directory, claimed.id, prediction.output
                     )
                 except OutputError as exc:
                     state, result["error"] = "error", f"the output could not be saved: {exc}"
@@ -386,41 +400,37 @@ class _Run:
     async def _recovery_loop(self) -> None:
         failures = 0
         while True:
-            await self._recovery.wait()
-            self._recovery = anyio.Event()
-            while True:
-                keys = self.gate.ready()
-                if not keys:
-                    break
-                latest = max(item.sent_at for key in keys for item in self.gate.lost[key])
-                settle = latest + _schedule.SETTLE_SECONDS - time.time()
-                if settle > 0:
-                    await anyio.sleep(settle)
-                    continue
-                lost = self.gate.begin(keys)
-                try:
-                    found = await self._search(lost)
-                except ReplicateException as exc:
-                    failures += 1
-                    logger.warning("listing predictions to find lost creates failed (%s); trying again", exc)
-                    for item in lost:
-                        self.gate.lose(item, in_flight=False)
-                    self.gate.end(keys)
-                    await anyio.sleep(min(30.0, 0.5 * 2**failures))
-                    continue
-                failures = 0
-                matches = match_lost(lost, (entry for entry, _ in found.values()), self.journal.is_claimed)
+            keys, next_due = self.gate.due(time.time(), _schedule.SETTLE_SECONDS)
+            if not keys:
+                # Until a key settles, or something changes (a create answered, another one lost).
+                with anyio.move_on_after(None if next_due is None else max(0.0, next_due - time.time())):
+                    await self._recovery.wait()
+                self._recovery = anyio.Event()
+                continue
+            lost = self.gate.begin(keys)
+            try:
+                found = await self._search(lost)
+            except ReplicateException as exc:
+                failures += 1
+                logger.warning("listing predictions to find lost creates failed (%s); trying again", exc)
                 for item in lost:
-                    prediction_id = matches.get(item.seq)
-                    prediction = None
-                    if prediction_id is not None and self.journal.assign(item.seq, prediction_id):
-                        prediction = found[prediction_id][1]
-                        logger.info("found prediction %s of a lost create", prediction_id)
-                    waiter = self.waiting.get(item.seq)
-                    if waiter is not None:
-                        waiter.resolve(prediction)
+                    self.gate.lose(item, in_flight=False)
                 self.gate.end(keys)
-                self.changed()
+                await anyio.sleep(min(30.0, 0.5 * 2**failures))
+                continue
+            failures = 0
+            matches = match_lost(lost, (entry for entry, _ in found.values()), self.journal.is_claimed)
+            for item in lost:
+                prediction_id = matches.get(item.seq)
+                prediction = None
+                if prediction_id is not None and self.journal.assign(item.seq, prediction_id):
+                    prediction = found[prediction_id][1]
+                    logger.info("found prediction %s of a lost create", prediction_id)
+                waiter = self.waiting.get(item.seq)
+                if waiter is not None:
+                    waiter.resolve(prediction)
+            self.gate.end(keys)
+            self.changed()
 
     async def _search(self, lost: list[Lost]) -> dict[str, tuple[Any, Prediction]]:
         """The predictions created since the lost creates were sent that ran the target with one of their inputs."""
@@ -568,42 +578,47 @@ def _record_inputs(
 
 async def _schema_checks(client: Client, target: Target, csv: bool) -> tuple[Coerce | None, Validate | None]:
     """How to type CSV text and check inputs, from the schema of what the batch runs (None, None without one)."""
-    from .. import InvalidInputError, SchemaError
+    from .. import InputProblem, InvalidInputError, SchemaError
 
-    ref: str | None = target.name
-    if target.kind == "version":
-        ref = f"{target.name}:{target.version}" if target.name else None  # a bare id: the API has no schema for it
-    elif target.kind == "deployment":
+    ref: str | None = None
+    why = f"{target} has no current release"
+    if target.kind == "deployment":
         release = (await client.deployments.async_get(target.name or "")).current_release
-        ref = f"{release.model}:{release.version}" if release and release.model and release.version else None
+        if release and release.model and release.version:
+            ref = f"{release.model}:{release.version}"
+    elif target.kind == "version" and not target.name:
+        why = f"the API gives a version's schema only with its model's name: give 'owner/name:{target.version}'"
+    else:
+        (ref,) = target.create_arguments().values()
     schema = None
     if ref is not None:
         try:
             schema = await client.models.async_schema(ref)
         except SchemaError as exc:
-            logger.warning("the inputs are not checked before the batch starts: %s", exc)
+            why = str(exc)
     if schema is None:
         if csv:
             raise InvalidArgumentError(
                 f"The values of a CSV file are text, and typing them needs the schema of {target}, which is not "
-                "available. Give the inputs as JSON Lines instead."
+                f"available ({why}). Give the inputs as JSON Lines instead."
             )
+        logger.warning("the inputs are not checked before the batch starts: %s", why)
         return None, None
     checked = schema
 
-    def problems(error: InvalidInputError) -> str:
-        return "; ".join(str(problem) for problem in error.problems)
+    def text(problems: Iterable[InputProblem]) -> str:
+        return "; ".join(str(problem) for problem in problems)
 
     def coerce(values: Mapping[str, str]) -> dict[str, Any]:
         try:
             return checked.coerce(values)
         except InvalidInputError as exc:
-            raise ValueError(problems(exc)) from None
+            raise ValueError(text(exc.problems)) from None
 
     def validate(value: dict[str, Any]) -> None:
         found = checked.problems(value)
         if found:
-            raise ValueError("; ".join(str(problem) for problem in found))
+            raise ValueError(text(found))
 
     return coerce, validate
 
@@ -697,8 +712,7 @@ async def _run_batch(
             raise batch.fatal
         return summary
     finally:
-        if journal is not None:
-            journal.close()
+        journal.close()
         if own_client or own_loop:
             with anyio.CancelScope(shield=True):
                 # A client that was given keeps its sync connections; those of the loop `run` made would be left

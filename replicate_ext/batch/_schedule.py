@@ -30,12 +30,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from . import DEFAULT_CONCURRENCY
 from ._inputs import input_key
 
 __all__ = [
     "CLOCK_MARGIN",
-    "DEFAULT_CONCURRENCY",
     "READS_PER_SECOND",
     "SETTLE_SECONDS",
     "CreateGate",
@@ -43,10 +41,15 @@ __all__ = [
     "Lost",
     "Pacer",
     "Target",
+    "listed",
+    "logs_tail",
     "match_lost",
     "next_step",
+    "outcome_state",
     "parse_rate",
     "poll_interval",
+    "predict_time",
+    "search_since",
 ]
 
 READS_PER_SECOND = 20.0
@@ -225,6 +228,23 @@ class CreateGate:
     def ready(self) -> list[str]:
         """Keys whose lost creates can be looked for now (none of their creates is in flight)."""
         return [key for key in self.lost if key not in self.in_flight and key not in self.searching]
+
+    def due(self, now: float, settle: float) -> tuple[list[str], float | None]:
+        """The ready keys whose last lost create was sent at least `settle` seconds before `now` (epoch s), and
+        when the next of the other ready keys will be due (None: no other key is ready).
+
+        Each key waits for its own creates only, so that lost creates arriving all the time (a flaky network
+        under a long batch) never hold back the search of those that have settled.
+        """
+        keys: list[str] = []
+        later: float | None = None
+        for key in self.ready():
+            at = max(item.sent_at for item in self.lost[key]) + settle
+            if at <= now:
+                keys.append(key)
+            elif later is None or at < later:
+                later = at
+        return keys, later
 
     def begin(self, keys: Iterable[str]) -> list[Lost]:
         found: list[Lost] = []

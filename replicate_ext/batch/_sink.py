@@ -17,18 +17,20 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
 from .._exceptions import APIConnectionError, ReplicateException
 from ._journal import Journal, Row
 
+if TYPE_CHECKING:
+    from .. import FileOutput
+
 __all__ = ["RESULTS_NAME", "OutputError", "save_outputs", "write_results"]
 
 RESULTS_NAME = "results.jsonl"
 OUTPUTS_NAME = "outputs"
-_URL = ("https://", "http://", "data:")
 _DOWNLOAD_ATTEMPTS = 4
 
 
@@ -36,16 +38,17 @@ class OutputError(Exception):
     """A file output could not be saved."""
 
 
-def _file_urls(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        if value.startswith(_URL):
-            yield value
+def _files(value: Any) -> Iterator[FileOutput]:
+    from .. import FileOutput
+
+    if isinstance(value, FileOutput):
+        yield value
     elif isinstance(value, list):
         for item in value:
-            yield from _file_urls(item)
+            yield from _files(item)
     elif isinstance(value, dict):
         for item in value.values():
-            yield from _file_urls(item)
+            yield from _files(item)
 
 
 def _replace(value: Any, paths: dict[str, str]) -> Any:
@@ -68,15 +71,14 @@ def _unique(name: str, taken: set[str]) -> str:
     return candidate
 
 
-async def save_outputs(client: Any, directory: Path, item_id: str, output: Any) -> tuple[Any, list[dict[str, Any]]]:
-    """Download the file outputs of one item; return the output with paths for URLs, and the files saved.
+async def save_outputs(directory: Path, item_id: str, output: Any) -> tuple[Any, list[dict[str, Any]]]:
+    """Download the file outputs of one item (`Prediction.output`, with `FileOutput`s for its file URLs); return
+    the output with paths for URLs, and the files saved.
 
     Raises `OutputError` when a file cannot be saved (after a few attempts for network failures).
     """
-    from .. import FileOutput
-
-    urls = list(dict.fromkeys(_file_urls(output)))
-    if not urls:
+    found = list(dict.fromkeys(_files(output)))
+    if not found:
         return output, []
     folder = directory / OUTPUTS_NAME / item_id
     folder.mkdir(parents=True, exist_ok=True)
@@ -85,17 +87,16 @@ async def save_outputs(client: Any, directory: Path, item_id: str, output: Any) 
     taken: set[str] = set()
     paths: dict[str, str] = {}
     files: list[dict[str, Any]] = []
-    for url in urls:
-        file = FileOutput(url, client)
+    for file in found:
         target = folder / _unique(file.filename, taken)
         size = await _download(file, target)
         relative = target.relative_to(directory).as_posix()
-        paths[url] = relative
-        files.append({"path": relative, "url": None if url.startswith("data:") else url, "size": size})
+        paths[file.url] = relative
+        files.append({"path": relative, "url": None if file.startswith("data:") else file.url, "size": size})
     return _replace(output, paths), files
 
 
-async def _download(file: Any, target: Path) -> int:
+async def _download(file: FileOutput, target: Path) -> int:
     for attempt in range(_DOWNLOAD_ATTEMPTS):
         counted = _Count()
         try:

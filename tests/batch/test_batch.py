@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -152,6 +154,55 @@ async def test_creates_whose_answers_are_lost_are_found_not_made_again(
     assert all(line["status"] == "succeeded" for line in results(tmp_path))
 
 
+async def test_an_item_put_back_after_its_lost_create_was_looked_for_is_created_in_the_same_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from replicate_ext.batch import _runner, _schedule
+
+    from .models import MODELS
+
+    monkeypatch.setattr(_schedule, "SETTLE_SECONDS", 0.0)
+    # A run that was killed after recording its create, before sending it: the next run looks for the prediction.
+    inputs = [{"n": 7100}]
+    with Journal.open(tmp_path, "model test/make") as journal:
+        _runner._record_inputs(journal, inputs, format=None, coerce=None, validate=None, strict=False)
+        assert [claimed.seq for claimed in journal.claim(1)] == [0]
+    with LocalReplicate(models=MODELS, demo_models=False, faults={"rate_limit": {"create": 1}}) as server:
+        async with replicate_ext.Client(
+            api_token=server.token, base_url=server.url, retry=replicate_ext.NO_RETRIES
+        ) as client:
+            await client.predictions.async_create(model="test/make", input={"n": 7199})  # the limit for a second
+            # Nothing is found; the create that follows is turned away (429) and the item put back: it is taken
+            # again, and created once the limit allows, while nothing else was left to run.
+            summary = await batch.async_run("test/make", inputs, tmp_path, client=client)
+        stats = server.stats()
+    assert stats["faults"]["rate_limited"] >= 1
+    assert summary.ok and summary.predictions_created == 1 == summary.created_this_run
+    assert stats["predictions_created"] == 2
+
+
+async def test_when_no_create_reaches_the_api_the_run_stops_and_resumes_later(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from replicate_ext.batch import _schedule
+
+    from .models import MODELS
+
+    monkeypatch.setattr(_schedule, "SETTLE_SECONDS", 0.0)
+    inputs = [{"n": 7200}, {"n": 7201}]
+    # An outage: every create is answered with a 5xx before the API does anything. Each looks like a create
+    # whose answer was lost, and none is ever found: the run gives up instead of trying forever.
+    outage = {"error_rate": 1.0, "fault_timing": "before", "fault_routes": ["create"]}
+    with LocalReplicate(models=MODELS, demo_models=False, faults=outage) as server:
+        async with replicate_ext.Client(api_token=server.token, base_url=server.url) as client:
+            with anyio.fail_after(20), pytest.raises(replicate_ext.ServerError):
+                await batch.async_run("test/make", inputs, tmp_path, client=client)
+            assert server.stats()["faults"]["errors"] >= 8
+            server.set_faults()
+            summary = await batch.async_run("test/make", inputs, tmp_path, client=client)
+        assert summary.ok and summary.predictions_created == 2 == server.stats()["predictions_created"]
+
+
 def test_run_from_sync_code(server: LocalReplicate, tmp_path: Path) -> None:
     inputs = tmp_path / "inputs.jsonl"
     inputs.write_text('{"n": 1400}\n\n{"id": "x", "input": {"n": 1401}}\nnot json\n', encoding="utf-8")
@@ -165,7 +216,7 @@ def test_run_from_sync_code(server: LocalReplicate, tmp_path: Path) -> None:
     assert "not a JSON value" in lines[2]["error"] and lines[2]["raw"] == "not json"
 
 
-async def test_progress_reports_are_cheap_to_consume(client: replicate_ext.Client, tmp_path: Path) -> None:
+async def test_progress_reports_show_items_running_and_the_end(client: replicate_ext.Client, tmp_path: Path) -> None:
     reports: list[batch.Progress] = []
     with anyio.fail_after(30):
         summary = await batch.async_run(
@@ -196,6 +247,18 @@ async def test_csv_values_are_typed_by_the_schema_and_checked_before_anything_is
     # The invalid rows were never sent: three predictions, not five.
     assert server.stats()["predictions_created"] - created == 3 == summary.predictions_created
     assert (summary.succeeded, summary.failed, summary.skipped) == (2, 1, 2)
+
+
+async def test_the_inputs_of_a_bare_version_id_are_checked_by_the_api_and_the_user_is_told(
+    server: LocalReplicate, client: replicate_ext.Client, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    model = await client.models.async_get("test/make")
+    assert model.latest_version is not None
+    version = model.latest_version.id
+    summary = await batch.async_run(version, [{"n": 8000}, {"n": 8001, "size": -1}], tmp_path, client=client)
+    assert "not checked before the batch starts" in caplog.text and f"'owner/name:{version}'" in caplog.text
+    assert (summary.succeeded, summary.skipped, summary.predictions_created) == (1, 1, 1)  # the API refused one
+    assert "size" in results(tmp_path)[1]["error"]
 
 
 async def test_a_deployment_runs_the_batch(
@@ -232,3 +295,22 @@ async def test_an_output_that_could_not_be_saved_is_saved_when_the_batch_is_resu
     (line,) = results(tmp_path)
     assert again.ok and again.predictions_created == 1 and again.created_this_run == 0
     assert line["output"] == "outputs/1/late.bin" and (tmp_path / "outputs/1/late.bin").read_bytes() == b"here now"
+
+
+async def test_a_stop_does_not_wait_for_the_turn_of_paced_creates(client: replicate_ext.Client, tmp_path: Path) -> None:
+    # One create every 30 s: the second item waits its turn when Ctrl-C comes, and is put back at once.
+    stopped = False
+
+    def interrupt(progress: batch.Progress) -> None:
+        nonlocal stopped
+        if progress.done and not stopped:
+            stopped = True
+            os.kill(os.getpid(), signal.SIGINT)  # the batch handles it (the first Ctrl-C stops creating)
+
+    with anyio.fail_after(20):
+        summary = await batch.async_run(
+            "test/make", [{"n": 7000}, {"n": 7001}], tmp_path, client=client, rate="2/m", progress=interrupt
+        )
+    assert stopped and summary.stopped and not summary.complete
+    assert (summary.succeeded, summary.unfinished, summary.predictions_created) == (1, 1, 1)
+    assert [line["status"] for line in results(tmp_path)] == ["succeeded", "pending"]

@@ -10,6 +10,7 @@ import pytest
 from replicate_ext.batch._inputs import Fingerprint, input_key, read_items
 from replicate_ext.batch._schedule import (
     CLOCK_MARGIN,
+    CreateGate,
     Listed,
     Lost,
     Pacer,
@@ -69,6 +70,13 @@ def test_csv_rows_are_coerced_and_bad_rows_reported(tmp_path: Path) -> None:
     (tmp_path / "dup.csv").write_text("a,a\n1,2\n", encoding="utf-8")
     with pytest.raises(ValueError, match="names an input twice"):
         list(read_items(tmp_path / "dup.csv"))
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_input(tmp_path: Path) -> None:
+    (tmp_path / "in.csv").write_bytes(b"\xef\xbb\xbfprompt,steps\r\na,3\r\n")
+    (tmp_path / "in.jsonl").write_bytes(b'\xef\xbb\xbf{"prompt": "a"}\n')
+    assert [item.input for item in read_items(tmp_path / "in.csv")] == [{"prompt": "a", "steps": "3"}]
+    assert [(item.input, item.problem) for item in read_items(tmp_path / "in.jsonl")] == [({"prompt": "a"}, None)]
 
 
 def test_the_fingerprint_follows_the_entries_not_their_typing(tmp_path: Path) -> None:
@@ -141,6 +149,24 @@ def test_lost_creates_take_unclaimed_predictions_of_their_input_oldest_first() -
     ]  # fmt: skip
     matches = match_lost(lost, listed, lambda id: id == "taken")
     assert matches == {1: "old", 2: "new"}  # item 3's create made nothing: it is created again
+
+
+def test_each_key_is_looked_for_once_its_own_lost_creates_have_settled() -> None:
+    gate = CreateGate()
+    gate.sent("old")
+    gate.lose(Lost(1, "old", 100.0))
+    gate.sent("busy")
+    gate.sent("busy")
+    gate.lose(Lost(2, "busy", 100.0))  # another create of its input is still in flight
+    # Losses keep coming: a newer one does not hold back the key that has settled.
+    gate.sent("new")
+    gate.lose(Lost(3, "new", 101.5))
+    assert gate.due(102.5, settle=2.0) == (["old"], 103.5)
+    assert gate.begin(["old"]) == [Lost(1, "old", 100.0)]
+    assert gate.due(102.5, settle=2.0) == ([], 103.5)  # "old" is being looked for, "new" has not settled
+    assert gate.due(103.5, settle=2.0) == (["new"], None)
+    gate.answered("busy")
+    assert gate.due(103.5, settle=2.0) == (["busy", "new"], None)
 
 
 def test_what_follows_a_finished_prediction() -> None:
