@@ -245,18 +245,18 @@ def batch(adapter: Adapter, url: str, id: str, params: Result) -> Result:
     from replicate_ext import Client
     from replicate_ext import batch as batches
 
-    folder = tempfile.mkdtemp(prefix="batch-", dir=".")
-    inputs = os.path.join(folder, "inputs.jsonl")
-    with open(inputs, "w", encoding="utf-8") as file:
-        file.writelines('{"seconds": 0}\n' for _ in range(params["n"]))
-    client = Client(api_token=params["token"], base_url=url)
-    rss_before = _rss_mb()
-    cpu0 = _cpu()
-    t0 = time.perf_counter()
-    summary = batches.run("demo/sleep", inputs, os.path.join(folder, "out"), client=client, handle_signals=False)
-    wall = time.perf_counter() - t0
-    cpu = _cpu() - cpu0
-    client.close()
+    with tempfile.TemporaryDirectory(prefix="replicate-ext-bench-") as folder:
+        inputs = os.path.join(folder, "inputs.jsonl")
+        with open(inputs, "w", encoding="utf-8") as file:
+            file.writelines('{"seconds": 0}\n' for _ in range(params["n"]))
+        client = Client(api_token=params["token"], base_url=url)
+        rss_before = _rss_mb()
+        cpu0 = _cpu()
+        t0 = time.perf_counter()
+        summary = batches.run("demo/sleep", inputs, os.path.join(folder, "out"), client=client, handle_signals=False)
+        wall = time.perf_counter() - t0
+        cpu = _cpu() - cpu0
+        client.close()
     if not summary.ok:
         raise RuntimeError(f"the batch did not succeed: {summary}")
     return {
@@ -278,18 +278,18 @@ def _journal_overhead(n: int) -> Result:
     from replicate_ext.batch._runner import _record_inputs
     from replicate_ext.batch._sink import write_results
 
-    folder = tempfile.mkdtemp(prefix="journal-", dir=".")
     inputs = ({"prompt": f"a photograph of item {i}, in the evening light", "seed": i} for i in range(n))
     result = {"output": "outputs/x/out.png", "files": [{"path": "outputs/x/out.png", "url": "https://x/y", "size": 1}]}
-    t0 = time.perf_counter()
-    with Journal.open(Path(folder), "model bench/model") as journal:
-        _record_inputs(journal, inputs, format=None, coerce=None, validate=None, strict=False)
-        while claimed := journal.claim(32):
-            for taken in claimed:
-                journal.assign(taken.seq, f"prediction{taken.seq}")
-                journal.finish(taken.seq, "succeeded", result, 0.5)
-        write_results(journal, Path(folder))
-    wall = time.perf_counter() - t0
+    with tempfile.TemporaryDirectory(prefix="replicate-ext-bench-") as folder:
+        t0 = time.perf_counter()
+        with Journal.open(Path(folder), "model bench/model") as journal:
+            _record_inputs(journal, inputs, format=None, coerce=None, validate=None, strict=False)
+            while claimed := journal.claim(32):
+                for taken in claimed:
+                    journal.assign(taken.seq, f"prediction{taken.seq}")
+                    journal.finish(taken.seq, "succeeded", result, 0.5)
+            write_results(journal, Path(folder))
+        wall = time.perf_counter() - t0
     return {"s": wall, "ms_per_item": wall * 1e3 / n}
 
 
