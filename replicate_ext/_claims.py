@@ -27,6 +27,8 @@ import threading
 from collections.abc import Hashable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from ._json import same_json
+
 if TYPE_CHECKING:
     import datetime
 
@@ -81,7 +83,7 @@ class Claims:
         """The creates of `target` with this input waiting for their answer now."""
         with self._lock:
             tickets = self._in_flight.get(target, {})
-            return frozenset(ticket for ticket, sent in tickets.items() if sent == encoded_input)
+            return frozenset(ticket for ticket, sent in tickets.items() if same_json(sent, encoded_input))
 
     def any_in_flight(self, target: Hashable, tickets: frozenset[int]) -> bool:
         """Whether any of these creates is still waiting for its answer."""
@@ -109,7 +111,8 @@ class Claims:
         """When the first create of `target` with this input that is being looked for was sent: any such
         prediction made since then that nobody owns may be the lost answer of one of them."""
         with self._lock:
-            sent = [at for at, recovering in self._recovering.get(target, {}).values() if recovering == encoded_input]
+            recovering = self._recovering.get(target, {}).values()
+            sent = [at for at, other in recovering if same_json(other, encoded_input)]
             return min(sent, default=default)
 
     def take(self, candidate_ids: Iterable[str]) -> str | None:

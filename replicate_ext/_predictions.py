@@ -730,7 +730,9 @@ def _candidates_flow(
 
 
 def _same_request(prediction: Prediction, target: Target, encoded_input: Any) -> bool:
-    if prediction.input != encoded_input:
+    from ._json import same_json
+
+    if not same_json(prediction.input, encoded_input):
         return False
     if target.kind == "version":
         return prediction.version == target.version

@@ -31,6 +31,7 @@ from typing import Any
 
 from ._exceptions import InvalidInputError, SchemaError
 from ._files import is_local_file
+from ._json import same_json
 
 __all__ = ["InputField", "InputProblem", "ModelSchema", "OutputSpec"]
 
@@ -648,16 +649,6 @@ def _is_url(text: str) -> bool:
     return text[:8].lower().startswith(("http://", "https://", "data:"))
 
 
-def _same(a: Any, b: Any) -> bool:
-    """JSON equality: 1 == 1.0, but true is not 1."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and a == b
-    try:
-        return bool(a == b)
-    except Exception:  # a value whose == fails (a numpy array compared with a list, say) is not equal
-        return False
-
-
 def _plain(value: Any) -> Any:
     """numpy arrays and scalars as the lists and numbers the client sends for them."""
     if not isinstance(value, str | bytes | bytearray | memoryview) and callable(getattr(value, "tolist", None)):
@@ -682,7 +673,7 @@ def _check(f: InputField, value: Any, where: str, found: list[InputProblem]) -> 
     _check_type(f, value, where, found)
     if len(found) > before:
         return
-    if f.choices is not None and not any(_same(value, choice) for choice in f.choices):
+    if f.choices is not None and not any(same_json(value, choice) for choice in f.choices):
         found.append(InputProblem(f.name, "choice", where + _not_a_choice(value, f.choices)))
         return
     number = _number(value) if f.type in ("integer", "number") else None
